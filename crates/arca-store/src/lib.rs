@@ -1,0 +1,74 @@
+//! Arca's storage layer: one [`Store`] trait, two backends.
+//!
+//! The store is a small transactional record store: records live in named tables,
+//! are addressed by string keys, carry a version for optimistic concurrency, and
+//! are written in atomic batches whose preconditions are all checked first. Services
+//! keep their own serialised records in it (already sealed where they hold secrets);
+//! the store never interprets values.
+//!
+//! Besides records, the store holds **jobs**: due-dated units of background work
+//! (key deletion, rotation, renewals) that any node may claim once, and it publishes a
+//! **change feed** so that caches on every node are invalidated when a record changes.
+//!
+//! ```ignore
+//! let store: Arc<dyn Store> = open("sqlite:///var/lib/arca/arca.db").await?;
+//! store.commit(vec![Write::put("kms.keys", "123", bytes, Precondition::Absent)]).await?;
+//! ```
+
+mod model;
+
+pub use model::{Change, Job, Precondition, Record, StoreError, Write, WriteOp};
+
+use async_trait::async_trait;
+
+/// The storage contract every backend honours (see the conformance suite).
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// One record, or `None`.
+    async fn get(&self, table: &str, key: &str) -> Result<Option<Record>, StoreError>;
+
+    /// Up to `limit` records of `table` whose keys start with `prefix`, in ascending key
+    /// order, beginning after `start_after` when given (for paging).
+    async fn list(
+        &self,
+        table: &str,
+        prefix: &str,
+        start_after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError>;
+
+    /// Applies every write atomically and durably, or none: when any precondition
+    /// fails the result is [`StoreError::Conflict`] and nothing is written. Returns the
+    /// new version of each write in order (0 for deletes). After a successful commit
+    /// a [`Change`] per write is published to subscribers on every node.
+    async fn commit(&self, writes: Vec<Write>) -> Result<Vec<u64>, StoreError>;
+
+    /// A receiver of changes committed by any node (this one included).
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Change>;
+
+    /// Schedules (or reschedules) the job `id` of `kind` to be due at `due_at`
+    /// (Unix milliseconds), replacing any earlier job with the same id.
+    async fn schedule_job(
+        &self,
+        id: &str,
+        kind: &str,
+        due_at: i64,
+        payload: &[u8],
+    ) -> Result<(), StoreError>;
+
+    /// Removes job `id`; removing a missing job is not an error.
+    async fn cancel_job(&self, id: &str) -> Result<(), StoreError>;
+
+    /// Claims up to `limit` jobs that are due at `now` and not leased to another
+    /// claimant, leasing each until `lease_until`. Two concurrent claimants never get
+    /// the same job while its lease runs.
+    async fn claim_due_jobs(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: usize,
+    ) -> Result<Vec<Job>, StoreError>;
+
+    /// Deletes a claimed job once its work is done.
+    async fn finish_job(&self, id: &str) -> Result<(), StoreError>;
+}
