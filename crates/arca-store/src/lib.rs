@@ -10,14 +10,28 @@
 //! (key deletion, rotation, renewals) that any node may claim once, and it publishes a
 //! **change feed** so that caches on every node are invalidated when a record changes.
 //!
-//! ```ignore
-//! let store: Arc<dyn Store> = open("sqlite:///var/lib/arca/arca.db").await?;
-//! store.commit(vec![Write::put("kms.keys", "123", bytes, Precondition::Absent)]).await?;
+//! ```no_run
+//! # async fn example() -> Result<(), arca_store::StoreError> {
+//! use arca_store::{Precondition, Write};
+//!
+//! let store = arca_store::open("sqlite:///var/lib/arca/arca.db").await?;
+//! let sealed_key = b"sealed key material".to_vec();
+//! store.commit(vec![Write::put("kms.keys", "123", sealed_key, Precondition::Absent)]).await?;
+//! # Ok(())
+//! # }
 //! ```
+//!
+//! Backends: [`SqliteStore`] (one file, the embedded default) and `PostgresStore`
+//! (several nodes on one database); [`open`] chooses one from a URL.
 
 mod model;
+mod open;
+mod sql;
+mod sqlite;
 
 pub use model::{Change, Job, Precondition, Record, StoreError, Write, WriteOp};
+pub use open::open;
+pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
 
