@@ -160,6 +160,9 @@ fn parse_chunk_header(line: &[u8]) -> Result<(usize, [u8; 32]), SigV4Error> {
         return Err(SigV4Error::chunk("Chunk header lacks a chunk-signature."));
     };
     let mut bytes = [0u8; 32];
+    if signature.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        return Err(SigV4Error::SignatureDoesNotMatch);
+    }
     hex::decode_to_slice(signature, &mut bytes).map_err(|_| SigV4Error::SignatureDoesNotMatch)?;
     Ok((size, bytes))
 }

@@ -441,17 +441,21 @@ fn parse_credential(credential: &str) -> Result<(String, CredentialScope), SigV4
 }
 
 fn parse_signed_headers(value: &str) -> Result<Vec<String>, SigV4Error> {
-    let names: Vec<String> =
-        value.split(';').map(|name| name.trim().to_ascii_lowercase()).collect();
+    let names: Vec<String> = value.split(';').map(|name| name.trim().to_owned()).collect();
     if names.len() > MAX_SIGNED_HEADERS {
         return Err(SigV4Error::incomplete("Too many signed headers."));
     }
     if names.iter().any(|name| {
         name.is_empty()
-            || !name.bytes().all(|byte| byte.is_ascii_graphic() && byte != b':' && byte != b';')
+            || !name.bytes().all(|byte| {
+                byte.is_ascii_graphic()
+                    && !byte.is_ascii_uppercase()
+                    && byte != b':'
+                    && byte != b';'
+            })
     }) {
         return Err(SigV4Error::incomplete(format!(
-            "SignedHeaders must be a ';'-separated list of header names, not '{}'.",
+            "SignedHeaders must be a ';'-separated list of lower-case header names, not '{}'.",
             truncate(value)
         )));
     }
@@ -465,7 +469,10 @@ fn parse_signed_headers(value: &str) -> Result<Vec<String>, SigV4Error> {
 
 fn parse_signature(value: &str) -> Result<[u8; 32], SigV4Error> {
     let mut signature = [0u8; 32];
-    // A signature that is not 64 hex digits can match nothing.
+    // A signature that is not 64 lower-case hex digits can match nothing.
+    if value.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        return Err(SigV4Error::SignatureDoesNotMatch);
+    }
     hex::decode_to_slice(value, &mut signature).map_err(|_| SigV4Error::SignatureDoesNotMatch)?;
     Ok(signature)
 }
