@@ -1,4 +1,49 @@
-//! `arca`: one binary for the server, envelope encryption, scanning and administration.
-fn main() {
-    println!("arca {}", env!("CARGO_PKG_VERSION"));
+//! `arca`: one binary for the server, administration and the audit tools.
+//!
+//! ```text
+//! arca server --dev [--data-dir DIR] [--listen ADDR]     run the server
+//! arca admin create-account --name NAME                   make an account (bootstrap admin only)
+//! arca admin rotate-root-key                              re-wrap everything under a new root key
+//! arca audit verify FILE... [--data-dir DIR]              check the audit log's hash chain
+//! ```
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "arca", version, about = "Self-hosted data protection that speaks the AWS APIs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the Arca server.
+    Server(cmd::server::ServerArgs),
+    /// Administer a running server.
+    #[command(subcommand)]
+    Admin(cmd::admin::AdminCommand),
+    /// Work with the audit log.
+    #[command(subcommand)]
+    Audit(cmd::audit::AuditCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Server(args) => cmd::server::run(args),
+        Command::Admin(command) => cmd::admin::run(command),
+        Command::Audit(command) => cmd::audit::run(command),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("arca: {error:#}");
+            ExitCode::from(2)
+        }
+    }
 }
