@@ -137,7 +137,15 @@ fn policy(with_principal: bool) -> impl Strategy<Value = Policy> {
         proptest::option::of("\\PC{0,16}"),
         proptest::collection::vec(statement(with_principal), 1..4),
     )
-        .prop_map(|(version, id, statements)| Policy { version, id, statements })
+        .prop_map(|(version, id, mut statements)| {
+            // Sids are unique within a policy.
+            for (index, statement) in statements.iter_mut().enumerate() {
+                if let Some(sid) = &mut statement.sid {
+                    sid.push_str(&index.to_string());
+                }
+            }
+            Policy { version, id, statements }
+        })
 }
 
 proptest! {
