@@ -25,7 +25,8 @@ fn run(text: &str) {
 
 #[test]
 fn corpus_replays_without_panic() {
-    let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/parse_policy");
+    let directory =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/parse_policy");
     let mut count = 0;
     for entry in std::fs::read_dir(&directory).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
