@@ -17,7 +17,8 @@ pub enum ResourceMode {
     /// callers need the key policy allow and their own identity allow.
     KeyPolicy,
     /// Resources without resource policies (IAM APIs): the account root is allowed in
-    /// its own account, others need an identity allow; cross-account is denied.
+    /// its own account, others need an identity allow; cross-account is denied. A
+    /// resource policy passed in this mode contributes only its `Deny` statements.
     IdentityOnly,
     /// Resources with optional resource policies (secrets): in the same account an
     /// identity allow or a resource policy allow suffices; cross-account needs both.
@@ -80,6 +81,10 @@ enum PrincipalMatch {
 }
 
 /// Evaluates a request against the caller's identity policies and the resource policy.
+///
+/// Explicit deny in any policy wins; then allows combine as `mode` says. Service control
+/// policies, permission boundaries, session policies, grants and policy variables are
+/// not modelled: the caller applies grants (KMS) itself.
 pub fn evaluate(
     context: &RequestContext,
     identity_policies: &[&Policy],
