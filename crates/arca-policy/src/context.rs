@@ -12,18 +12,46 @@ pub struct CallerPrincipal {
     pub account_id: String,
     /// Whether the caller is its account's root principal.
     pub is_account_root: bool,
+    /// For an assumed-role session (`arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`),
+    /// the role's ARN (`arn:aws:iam::ACCOUNT:role/ROLE`): policies that name the role
+    /// match the session, and `aws:PrincipalArn` is the role's ARN, as in AWS.
+    pub role_arn: Option<String>,
 }
 
 impl CallerPrincipal {
     /// An IAM user or role (not the account root).
     pub fn new(arn: impl Into<String>, account_id: impl Into<String>) -> Self {
-        Self { arn: arn.into(), account_id: account_id.into(), is_account_root: false }
+        Self {
+            arn: arn.into(),
+            account_id: account_id.into(),
+            is_account_root: false,
+            role_arn: None,
+        }
+    }
+
+    /// A session of an assumed role.
+    pub fn assumed_role(
+        session_arn: impl Into<String>,
+        role_arn: impl Into<String>,
+        account_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            arn: session_arn.into(),
+            account_id: account_id.into(),
+            is_account_root: false,
+            role_arn: Some(role_arn.into()),
+        }
     }
 
     /// The root principal of `account_id` (`arn:aws:iam::ACCOUNT:root`).
     pub fn account_root(account_id: impl Into<String>) -> Self {
         let account_id = account_id.into();
-        Self { arn: format!("arn:aws:iam::{account_id}:root"), account_id, is_account_root: true }
+        Self {
+            arn: format!("arn:aws:iam::{account_id}:root"),
+            account_id,
+            is_account_root: true,
+            role_arn: None,
+        }
     }
 }
 
@@ -42,8 +70,8 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    /// A context without condition keys. `aws:PrincipalArn` and `aws:PrincipalAccount`
-    /// are filled in from the principal.
+    /// A context without condition keys. `aws:PrincipalArn` (the role's ARN for a role
+    /// session) and `aws:PrincipalAccount` are filled in from the principal.
     pub fn new(
         principal: CallerPrincipal,
         action: impl Into<String>,
@@ -57,7 +85,8 @@ impl RequestContext {
             keys: HashMap::new(),
             principal,
         };
-        let arn = context.principal.arn.clone();
+        let arn =
+            context.principal.role_arn.clone().unwrap_or_else(|| context.principal.arn.clone());
         let account = context.principal.account_id.clone();
         context.insert("aws:PrincipalArn", [arn]);
         context.insert("aws:PrincipalAccount", [account]);

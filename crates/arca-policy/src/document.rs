@@ -172,6 +172,20 @@ impl Policy {
         let Some(statements) = statements else {
             return Err(PolicyError::malformed("Missing required field Statement"));
         };
+        let mut sids: Vec<&str> = statements.iter().filter_map(|s| s.sid.as_deref()).collect();
+        if kind == Kind::Identity
+            && sids.iter().any(|sid| !sid.chars().all(|c| c.is_ascii_alphanumeric()))
+        {
+            return Err(PolicyError::malformed(
+                "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*",
+            ));
+        }
+        sids.sort_unstable();
+        if sids.windows(2).any(|pair| pair.first() == pair.get(1)) {
+            return Err(PolicyError::malformed(
+                "Statement IDs (SID) in a single policy must be unique.",
+            ));
+        }
         Ok(Self { version, id, statements })
     }
 

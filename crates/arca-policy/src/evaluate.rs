@@ -17,7 +17,8 @@ pub enum ResourceMode {
     /// callers need the key policy allow and their own identity allow.
     KeyPolicy,
     /// Resources without resource policies (IAM APIs): the account root is allowed in
-    /// its own account, others need an identity allow; cross-account is denied.
+    /// its own account, others need an identity allow; cross-account is denied. A
+    /// resource policy passed in this mode contributes only its `Deny` statements.
     IdentityOnly,
     /// Resources with optional resource policies (secrets): in the same account an
     /// identity allow or a resource policy allow suffices; cross-account needs both.
@@ -80,6 +81,10 @@ enum PrincipalMatch {
 }
 
 /// Evaluates a request against the caller's identity policies and the resource policy.
+///
+/// Explicit deny in any policy wins; then allows combine as `mode` says. Service control
+/// policies, permission boundaries, session policies, grants and policy variables are
+/// not modelled: the caller applies grants (KMS) itself.
 pub fn evaluate(
     context: &RequestContext,
     identity_policies: &[&Policy],
@@ -215,12 +220,22 @@ fn principal_match(statement: &Statement, context: &RequestContext) -> Option<Pr
         None => None,
         Some(PrincipalBlock::Principal(principals)) => match_principals(principals, context),
         Some(PrincipalBlock::NotPrincipal(principals)) => {
-            match match_principals(principals, context) {
-                Some(_) => None,
-                None => Some(PrincipalMatch::Direct),
-            }
+            (!names_exactly(principals, context)).then_some(PrincipalMatch::Direct)
         }
     }
+}
+
+/// For `NotPrincipal`, an account entry names the account principal (its root) only,
+/// not every principal in the account (as AWS documents for `NotPrincipal` with `Deny`).
+fn names_exactly(principals: &Principals, context: &RequestContext) -> bool {
+    let caller = &context.principal;
+    principals.any
+        || principals.aws.iter().any(|entry| {
+            *entry == caller.arn
+                || caller.role_arn.as_ref() == Some(entry)
+                || (caller.is_account_root && is_account_id(entry) && *entry == caller.account_id)
+        })
+        || principals.service.contains(&caller.arn)
 }
 
 fn match_principals(principals: &Principals, context: &RequestContext) -> Option<PrincipalMatch> {
@@ -231,7 +246,8 @@ fn match_principals(principals: &Principals, context: &RequestContext) -> Option
     let root_arn = format!("arn:aws:iam::{}:root", caller.account_id);
     let mut result = None;
     for entry in &principals.aws {
-        if *entry == caller.arn && !caller.is_account_root {
+        let names_caller = *entry == caller.arn || caller.role_arn.as_ref() == Some(entry);
+        if names_caller && !caller.is_account_root {
             return Some(PrincipalMatch::Direct);
         }
         if *entry == root_arn || (is_account_id(entry) && *entry == caller.account_id) {

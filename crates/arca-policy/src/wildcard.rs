@@ -8,7 +8,7 @@ pub fn matches(pattern: &str, text: &str) -> bool {
     matches_chars(&pattern, &text)
 }
 
-/// [`matches`] ignoring case (Unicode lower-case of both sides), for actions.
+/// [`matches()`] ignoring case (Unicode lower-case of both sides), for actions.
 pub fn matches_ignore_case(pattern: &str, text: &str) -> bool {
     let pattern: Vec<char> = pattern.to_lowercase().chars().collect();
     let text: Vec<char> = text.to_lowercase().chars().collect();

@@ -119,6 +119,8 @@ fn malformed_documents_name_the_problem() {
         (&statement(r#""Effect":"Allow","Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"nokey":"y"}}"#), "Actions/Conditions must be prefaced by a vendor"),
         (&statement(r#""Effect":"Allow","Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"aws:x":{"a":1}}}"#), "Condition values must be"),
         (&statement(r#""Effect":"Allow","Action":["kms:*",3],"Resource":"*""#), "Action must contain only strings."),
+        (&statement(r#""Sid":"Has space","Effect":"Allow","Action":"kms:*","Resource":"*""#), "Statement IDs (SID) must be alpha-numeric."),
+        (r#"{"Statement":[{"Sid":"a","Effect":"Allow","Action":"kms:*","Resource":"*"},{"Sid":"a","Effect":"Deny","Action":"kms:*","Resource":"*"}]}"#, "Statement IDs (SID) in a single policy must be unique."),
     ];
     for (json, expected) in identity_cases {
         let reason = reason(identity(json));

@@ -75,5 +75,6 @@ pub use parse::{
 };
 pub use sign::{RequestToSign, SignedPayload, SignedRequest, SigningParams, presign, sign};
 pub use verify::{
-    VerifiedPayload, VerifiedRequest, canonical_request, verify, verify_with_signing_key,
+    VerifiedPayload, VerifiedRequest, canonical_request, verify, verify_unknown_access_key,
+    verify_with_signing_key,
 };

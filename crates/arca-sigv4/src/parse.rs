@@ -36,7 +36,8 @@ pub struct RequestParts<'a> {
     pub query: &'a str,
     /// Every header, in the order received; names are matched case-insensitively, a
     /// header that appears several times is listed several times. Build it from an
-    /// `http::HeaderMap` with `(name.as_str(), value.to_str()?)` without copying.
+    /// `http::HeaderMap` with `(name.as_str(), value.to_str()?)` without copying. HTTP/2
+    /// requests carry the host in the `:authority` pseudo-header: add it as `host`.
     pub headers: &'a [(&'a str, &'a str)],
     /// What the server knows about the body.
     pub payload: PayloadHash,

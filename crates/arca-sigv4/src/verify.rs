@@ -105,6 +105,18 @@ pub fn verify(
     verify_with_signing_key(parsed, parts, key)
 }
 
+/// For an access key id the server does not know: does the same work as [`verify`]
+/// (with a random secret) so that timing does not tell known keys from unknown ones,
+/// and returns the error. The server then answers as AWS does for an unknown key
+/// (`UnrecognizedClientException` / `InvalidClientTokenId`).
+pub fn verify_unknown_access_key(parsed: &ParsedAuth, parts: &RequestParts<'_>) -> SigV4Error {
+    let secret = SecretBytes::random(40);
+    match verify(parsed, parts, &secret) {
+        Ok(_) => SigV4Error::SignatureDoesNotMatch,
+        Err(error) => error,
+    }
+}
+
 /// Like [`verify`], with a signing key the server derived with
 /// [`crate::signing_key`] for this scope (and may have cached).
 pub fn verify_with_signing_key(

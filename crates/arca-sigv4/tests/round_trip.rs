@@ -124,6 +124,13 @@ proptest! {
         let request = signed_request(&Request { method, path, query, headers, body }, &secret, service);
         prop_assert_eq!(check(&request, &secret), Ok(()));
 
+        // An unknown access key fails the same way, after the same work.
+        {
+            let headers = request.header_refs();
+            let parts = RequestParts { method: &request.method, path: &request.path, query: &request.query, headers: &headers, payload: PayloadHash::Computed(arca_crypto::digest::sha256(&request.body)) };
+            let parsed = parse(&parts, NOW).unwrap();
+            prop_assert_eq!(arca_sigv4::verify_unknown_access_key(&parsed, &parts), SigV4Error::SignatureDoesNotMatch);
+        }
         // A different secret fails.
         let other = SecretBytes::from_slice(b"secret-key-for-property-testz");
         prop_assert_eq!(check(&request, &other), Err(SigV4Error::SignatureDoesNotMatch));

@@ -33,7 +33,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let now = time::macros::datetime!(2015-08-30 12:36:00 UTC);
     if let Ok(parsed) = arca_sigv4::parse(&parts, now) {
-        let secret = arca_crypto::SecretBytes::from_slice(b"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+        let secret =
+            arca_crypto::SecretBytes::from_slice(b"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
         let _ = arca_sigv4::verify(&parsed, &parts, &secret);
     }
 });
