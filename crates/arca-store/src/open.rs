@@ -28,7 +28,7 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
         return Ok(Arc::new(SqliteStore::open(path).await?));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(StoreError::Config("PostgreSQL backend not built yet".into()));
+        return Ok(Arc::new(crate::PostgresStore::connect(url).await?));
     }
     Err(StoreError::Config(
         "unsupported store URL: use sqlite://PATH or postgres://USER@HOST/DB".into(),

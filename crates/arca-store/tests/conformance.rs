@@ -12,6 +12,8 @@ use std::time::Duration;
 use arca_store::{Change, Precondition, SqliteStore, Store, StoreError, Write};
 use tokio::sync::broadcast;
 
+mod support;
+
 /// Every check of the suite; `$stamp` turns the list into tests for one backend.
 macro_rules! all_checks {
     ($stamp:ident) => {
@@ -48,7 +50,24 @@ macro_rules! sqlite_tests {
     };
 }
 
+macro_rules! postgres_tests {
+    ($($check:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $check() {
+                    let database = super::support::TestDatabase::create().await;
+                    let store = arca_store::PostgresStore::connect(&database.url).await.unwrap();
+                    super::$check(std::sync::Arc::new(store)).await;
+                    database.drop_database().await;
+                }
+            )*
+        }
+    };
+}
+
 all_checks!(sqlite_tests);
+all_checks!(postgres_tests);
 
 // ---------------------------------------------------------------------------------
 // Harnesses
