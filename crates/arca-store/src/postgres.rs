@@ -42,8 +42,10 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 /// drops; changes committed while it is down are missed, so caches keep a short TTL as
 /// the backstop. Jobs are claimed with `FOR UPDATE SKIP LOCKED`.
 ///
-/// Keys and table names must not contain NUL (PostgreSQL text cannot), and table names
-/// must not contain a tab (the feed's separator).
+/// Keys and table names must not contain NUL (PostgreSQL text cannot), table names
+/// must not contain a tab (the feed's separator), and a table name and key together
+/// must fit a notification (under 8000 bytes); such writes fail with
+/// [`StoreError::Backend`] before anything is written.
 pub struct PostgresStore {
     pool: PgPool,
     changes: broadcast::Sender<Change>,
@@ -94,14 +96,14 @@ impl PostgresStore {
                 }
             }
         }
-        for change in changes_of(writes) {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(payload(&change))
-                .execute(&mut *transaction)
-                .await
-                .map_err(failure("notify change"))?;
-        }
+        // One round trip for all notifications; unnest yields them in array order.
+        let payloads: Vec<String> = changes_of(writes).iter().map(payload).collect();
+        sqlx::query("SELECT pg_notify($1, change) FROM unnest($2::text[]) AS change")
+            .bind(CHANNEL)
+            .bind(payloads)
+            .execute(&mut *transaction)
+            .await
+            .map_err(failure("notify changes"))?;
         transaction.commit().await.map_err(failure("commit"))?;
         Ok(Ok(versions))
     }

@@ -175,3 +175,35 @@ async fn refused_connection_is_a_backend_error_without_the_password() {
         Ok(_) => panic!("connected as a role that does not exist"),
     }
 }
+
+#[tokio::test]
+async fn malformed_urls_do_not_leak_the_password() {
+    for url in ["postgres://u:hunter2@127.0.0.1:notaport/db", "postgres://u:hunter2@[::1/db"] {
+        match PostgresStore::connect(url).await {
+            Err(StoreError::Backend(message)) => assert!(!message.contains("hunter2"), "{message}"),
+            Err(other) => panic!("expected a backend error, got {other}"),
+            Ok(_) => panic!("connected with a malformed URL"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_the_feed_cannot_carry_are_refused_before_writing() {
+    let database = TestDatabase::create().await;
+    let store = PostgresStore::connect(&database.url).await.unwrap();
+    let long_key = "k".repeat(8_000);
+    let batch = vec![
+        Write::put("t", "fine", b"v".to_vec(), Precondition::None),
+        Write::put("t", &long_key, b"v".to_vec(), Precondition::None),
+    ];
+    assert!(matches!(store.commit(batch).await, Err(StoreError::Backend(_))));
+    let tabbed = vec![Write::put("t\tu", "k", b"v".to_vec(), Precondition::None)];
+    assert!(matches!(store.commit(tabbed).await, Err(StoreError::Backend(_))));
+    assert_eq!(store.get("t", "fine").await.unwrap(), None);
+    // A key in the thousands of bytes is fine.
+    let key = "k".repeat(4_000);
+    store.commit(vec![Write::put("t", &key, b"v".to_vec(), Precondition::None)]).await.unwrap();
+    assert_eq!(store.get("t", &key).await.unwrap().unwrap().version, 1);
+    drop(store);
+    database.drop_database().await;
+}
