@@ -30,11 +30,14 @@ impl TestDatabase {
         let mut admin = PgConnection::connect(&admin_url)
             .await
             .unwrap_or_else(|error| panic!("cannot reach ARCA_TEST_POSTGRES_URL: {error}"));
-        // template0 with UTF-8 whatever the cluster's default, so keys may be any text.
-        admin
-            .execute(format!("CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'").as_str())
-            .await
-            .unwrap();
+        // UTF-8 whatever the cluster's default, so keys may be any text, and a linguistic
+        // (ICU) default collation, under which "pa" sorts before "pX": the suite then
+        // proves the schema's byte-order keys hold whatever locale a database has.
+        let create = format!(
+            "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' \
+             LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'"
+        );
+        admin.execute(create.as_str()).await.unwrap();
         admin.close().await.unwrap();
         Self { url: with_database(&admin_url, &name), admin_url, name }
     }
