@@ -8,7 +8,8 @@ use crate::{SqliteStore, Store, StoreError};
 ///
 /// - `sqlite://PATH` or `sqlite:PATH`: the embedded SQLite file at `PATH` (created if
 ///   missing; `sqlite:///var/lib/arca/arca.db` is absolute, `sqlite://arca.db` relative);
-///   `sqlite::memory:` is a private in-memory database.
+///   `sqlite::memory:` is a private in-memory database. `PATH` is taken literally (no
+///   percent-decoding, no query parameters).
 /// - `postgres://...` or `postgresql://...`: a PostgreSQL database shared by nodes.
 ///
 /// The schema is migrated on open. Error messages never repeat the URL, which may
