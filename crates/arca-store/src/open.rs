@@ -8,7 +8,8 @@ use crate::{SqliteStore, Store, StoreError};
 ///
 /// - `sqlite://PATH` or `sqlite:PATH`: the embedded SQLite file at `PATH` (created if
 ///   missing; `sqlite:///var/lib/arca/arca.db` is absolute, `sqlite://arca.db` relative);
-///   `sqlite::memory:` is a private in-memory database.
+///   `sqlite::memory:` is a private in-memory database. `PATH` is taken literally (no
+///   percent-decoding, no query parameters).
 /// - `postgres://...` or `postgresql://...`: a PostgreSQL database shared by nodes.
 ///
 /// The schema is migrated on open. Error messages never repeat the URL, which may
@@ -28,7 +29,7 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
         return Ok(Arc::new(SqliteStore::open(path).await?));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(StoreError::Config("PostgreSQL backend not built yet".into()));
+        return Ok(Arc::new(crate::PostgresStore::connect(url).await?));
     }
     Err(StoreError::Config(
         "unsupported store URL: use sqlite://PATH or postgres://USER@HOST/DB".into(),

@@ -1,3 +1,5 @@
+-- Applied migrations are checksummed by sqlx: never edit one, add the next number.
+
 -- Records: opaque values addressed by (table, key), versioned for optimistic concurrency.
 -- COLLATE "C" makes key order byte order (code-point order for UTF-8), whatever the
 -- database's locale, so `list` ranges and paging agree with the SQLite backend.

@@ -1,3 +1,5 @@
+-- Applied migrations are checksummed by sqlx: never edit one, add the next number.
+
 -- Records: opaque values addressed by (table, key), versioned for optimistic concurrency.
 -- WITHOUT ROWID clusters rows by the primary key, which is how `list` reads them.
 CREATE TABLE records (
