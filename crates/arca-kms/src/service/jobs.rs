@@ -36,6 +36,11 @@ impl KmsService {
             match outcome {
                 Ok(()) => {
                     self.store.finish_job(&job.id).await?;
+                    // The next rotation is scheduled only after this job is finished:
+                    // finishing deletes the job by id, and the next one has the same id.
+                    if job.kind == ROTATE_JOB {
+                        self.reschedule_rotation(&key_id).await?;
+                    }
                     ran += 1;
                 }
                 Err(error) => {
@@ -83,6 +88,13 @@ impl KmsService {
         self.cache.invalidate_key(key_id);
         tracing::info!(key = %record.arn, "deleted key whose waiting period ended");
         Ok(())
+    }
+
+    async fn reschedule_rotation(&self, key_id: &str) -> Result<(), KmsError> {
+        let Some(stored) = self.store.get(KEYS, key_id).await? else { return Ok(()) };
+        let record: KeyRecord = serde_json::from_slice(&stored.value)
+            .map_err(|e| KmsError::internal("decode key", e))?;
+        self.schedule_rotation(&record).await
     }
 
     async fn rotate_if_due(&self, key_id: &str) -> Result<(), KmsError> {

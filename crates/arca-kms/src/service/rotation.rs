@@ -157,9 +157,6 @@ impl KmsService {
                 Ok(Vec::new())
             })
             .await?;
-        if automatic {
-            self.schedule_rotation(&record).await?;
-        }
         Ok(record)
     }
 
