@@ -437,3 +437,30 @@ shapes! {
         current_key_material_id: String,
     }
 }
+
+/// Decodes `body` into every operation's input type, discarding the results: the
+/// fuzz target and its corpus replay use this to prove that no body makes decoding panic.
+pub fn decode_all_inputs(body: &[u8]) {
+    fn attempt<T: serde::de::DeserializeOwned>(body: &[u8]) {
+        let _ = serde_json::from_slice::<T>(body);
+    }
+    attempt::<CreateKeyRequest>(body);
+    attempt::<KeyIdRequest>(body);
+    attempt::<ListKeysRequest>(body);
+    attempt::<ListAliasesRequest>(body);
+    attempt::<UpdateKeyDescriptionRequest>(body);
+    attempt::<ScheduleKeyDeletionRequest>(body);
+    attempt::<AliasRequest>(body);
+    attempt::<EncryptRequest>(body);
+    attempt::<DecryptRequest>(body);
+    attempt::<ReEncryptRequest>(body);
+    attempt::<GenerateDataKeyRequest>(body);
+    attempt::<GenerateRandomRequest>(body);
+    attempt::<TagResourceRequest>(body);
+    attempt::<UntagResourceRequest>(body);
+    attempt::<ListForKeyRequest>(body);
+    attempt::<GetKeyPolicyRequest>(body);
+    attempt::<PutKeyPolicyRequest>(body);
+    attempt::<EnableKeyRotationRequest>(body);
+    attempt::<ListKeyRotationsRequest>(body);
+}

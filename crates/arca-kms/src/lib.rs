@@ -15,7 +15,7 @@
 //! - The hot paths (Encrypt, Decrypt, GenerateDataKey) are served from a cache of
 //!   unwrapped key versions that the store's change feed invalidates on every node.
 //!
-//! ```ignore
+//! ```text
 //! let kms = KmsService::new(store, keyring, clock);
 //! let key = kms.create_key(&caller, CreateKeyRequest::default()).await?;
 //! ```

@@ -253,3 +253,64 @@ fn open_with(key: &AesGcmKey, aad: &[u8], sealed: &SealedBytes) -> Result<Secret
     let body = sealed.0.get(HEADER_LEN..).ok_or(SealError::Open)?;
     key.open_combined(aad, body).map_err(|_| SealError::Open)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn keyring(dir: &std::path::Path, store: Arc<dyn Store>) -> Arc<RootKeyring> {
+        RootKeyring::unseal(store, &SealProvider::File { path: dir.join("root.key") })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn seals_opens_and_binds_aad() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(arca_store::SqliteStore::memory().await.unwrap());
+        let keyring = keyring(dir.path(), store).await;
+        assert_eq!(keyring.current_version(), 1);
+        let sealed = keyring.seal(b"owner-a", b"material").unwrap();
+        assert_eq!(keyring.open(b"owner-a", &sealed).unwrap().expose_secret(), b"material");
+        assert!(matches!(keyring.open(b"owner-b", &sealed), Err(SealError::Open)));
+        assert!(!format!("{sealed:?}").contains("material"));
+    }
+
+    #[tokio::test]
+    async fn rotation_keeps_old_values_readable_until_retired() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(arca_store::SqliteStore::memory().await.unwrap());
+        let keyring = keyring(dir.path(), Arc::clone(&store)).await;
+        let old = keyring.seal(b"aad", b"old value").unwrap();
+        assert_eq!(keyring.rotate().await.unwrap(), 2);
+        assert!(keyring.needs_rewrap(&old));
+        assert_eq!(keyring.open(b"aad", &old).unwrap().expose_secret(), b"old value");
+        let new = keyring.seal(b"aad", b"new value").unwrap();
+        assert_eq!(new.root_version(), Some(2));
+        assert_eq!(keyring.retire_older().await.unwrap(), 1);
+        assert!(keyring.open(b"aad", &old).is_err());
+        assert_eq!(keyring.open(b"aad", &new).unwrap().expose_secret(), b"new value");
+        // A second node loading the same store sees the same current version.
+        let other = keyring_with(dir.path(), store).await;
+        assert_eq!(other.versions(), vec![2]);
+    }
+
+    async fn keyring_with(dir: &std::path::Path, store: Arc<dyn Store>) -> Arc<RootKeyring> {
+        keyring(dir, store).await
+    }
+
+    #[tokio::test]
+    async fn a_wrong_seal_key_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(arca_store::SqliteStore::memory().await.unwrap());
+        keyring(dir.path(), Arc::clone(&store)).await;
+        let other_dir = tempfile::tempdir().unwrap();
+        let error = RootKeyring::unseal(
+            store,
+            &SealProvider::File { path: other_dir.path().join("root.key") },
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(error, SealError::WrongSealKey));
+    }
+}

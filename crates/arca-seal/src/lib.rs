@@ -14,7 +14,7 @@
 //! - [`SealProvider::Passphrase`] — a key derived with Argon2id from a passphrase
 //!   taken from the environment or a file, never from a flag.
 //!
-//! ```ignore
+//! ```text
 //! let keyring = RootKeyring::unseal(store, &SealProvider::File { path }).await?;
 //! let sealed = keyring.seal(b"arn:aws:kms:...:key/1#1", material.expose_secret())?;
 //! let material = keyring.open(b"arn:aws:kms:...:key/1#1", &sealed)?;

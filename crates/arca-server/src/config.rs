@@ -8,7 +8,7 @@ use serde::Deserialize;
 use arca_gate::audit::Durability;
 
 /// Everything the server needs to start.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Listening and HTTP settings.
@@ -119,18 +119,6 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            server: ServerSection::default(),
-            store: StoreSection::default(),
-            seal: SealSection::default(),
-            audit: AuditSection::default(),
-            log: LogSection::default(),
-        }
-    }
 }
 
 impl Default for ServerSection {

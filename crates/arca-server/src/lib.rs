@@ -8,7 +8,7 @@
 //! [`arca_gate::Caller`], run the operation in its service ([`handlers`]), record one
 //! audit event, count it in [`metrics`], and encode the answer or the AWS error.
 //!
-//! ```ignore
+//! ```text
 //! let config = Config::load(Some(Path::new("arca.toml")))?;
 //! let server = Server::start(config).await?;
 //! server.run_until(tokio::signal::ctrl_c().map(|_| ())).await;

@@ -24,11 +24,18 @@ impl Default for ChainHead {
 /// The hash of an event object that already carries `sequence` and `previousHash`.
 /// serde_json's map keeps keys sorted, which makes the serialisation canonical.
 pub fn chain_hash(previous_hash: &str, event_without_hash: &Value) -> String {
-    let canonical = serde_json::to_vec(event_without_hash).unwrap_or_default();
+    chain_hash_of_canonical(
+        previous_hash,
+        &serde_json::to_vec(event_without_hash).unwrap_or_default(),
+    )
+}
+
+/// The hash over an already serialised canonical event (what the writer has in hand).
+pub fn chain_hash_of_canonical(previous_hash: &str, canonical: &[u8]) -> String {
     let mut hasher = arca_crypto::digest::Hasher::new(arca_crypto::digest::HashAlgorithm::Sha256);
     hasher.update(previous_hash.as_bytes());
     hasher.update(b"\n");
-    hasher.update(&canonical);
+    hasher.update(canonical);
     hex::encode(hasher.finish())
 }
 

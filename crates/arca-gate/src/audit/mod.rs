@@ -14,5 +14,7 @@
 mod chain;
 mod writer;
 
-pub use chain::{ChainHead, GENESIS_HASH, Verification, chain_hash, verify_lines};
+pub use chain::{
+    ChainHead, GENESIS_HASH, Verification, chain_hash, chain_hash_of_canonical, verify_lines,
+};
 pub use writer::{AuditError, AuditLog, AuditOptions, Durability, HEAD_KEY, HEAD_TABLE};

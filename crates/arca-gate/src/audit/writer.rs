@@ -11,7 +11,7 @@ use arca_store::{Precondition, Store, Write};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use super::chain::{ChainHead, chain_hash};
+use super::chain::{ChainHead, chain_hash_of_canonical};
 
 /// Store table and key holding the chain head.
 pub const HEAD_TABLE: &str = "audit.head";
@@ -155,12 +155,18 @@ impl Writer {
                 map.insert("sequence".into(), sequence.into());
                 map.insert("previousHash".into(), head.hash.clone().into());
             }
-            let hash = chain_hash(&head.hash, &event);
-            if let Value::Object(map) = &mut event {
-                map.insert("hash".into(), hash.clone().into());
-            }
-            serde_json::to_writer(&mut buffer, &event).map_err(std::io::Error::other)?;
-            buffer.push(b'\n');
+            // Serialise once: the canonical form (keys sorted, no hash) is hashed, and
+            // the line is that same text with the hash member appended.
+            let canonical = serde_json::to_vec(&event).map_err(std::io::Error::other)?;
+            let hash = chain_hash_of_canonical(&head.hash, &canonical);
+            let Some((closing, body)) = canonical.split_last() else {
+                return Err(AuditError::Io(std::io::Error::other("empty audit event")));
+            };
+            debug_assert_eq!(*closing, b'}');
+            buffer.extend_from_slice(body);
+            buffer.extend_from_slice(b",\"hash\":\"");
+            buffer.extend_from_slice(hash.as_bytes());
+            buffer.extend_from_slice(b"\"}\n");
             head = ChainHead { sequence, hash };
         }
         self.file.write_all(&buffer)?;
