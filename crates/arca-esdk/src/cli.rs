@@ -1,0 +1,1 @@
+//! The `arca encrypt` / `arca decrypt` command line (placeholder until the CLI lands).

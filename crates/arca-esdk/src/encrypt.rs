@@ -1,0 +1,225 @@
+//! The encryption engine: header, frames and footer, streamed.
+
+use std::io::{Read, Write};
+
+use arca_crypto::aead::AesGcmKey;
+use arca_crypto::ecdsa::MessageHasher;
+
+use crate::Error;
+use crate::body::{FINAL_FRAME_MARKER, Segment, body_aad, frame_iv};
+use crate::client::{Client, EncryptOptions};
+use crate::cmm::CryptographicMaterialsManager;
+use crate::context::EncryptionContext;
+use crate::header::{ContentType, IV_LEN, MessageHeader, TAG_LEN};
+use crate::materials::EncryptionMaterialsRequest;
+
+/// Writes message bytes, feeding them to the signature hash when the suite signs.
+struct MessageWriter<'w, W: Write> {
+    output: &'w mut W,
+    hasher: Option<MessageHasher>,
+}
+
+impl<W: Write> MessageWriter<'_, W> {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(bytes);
+        }
+        self.output.write_all(bytes)?;
+        Ok(())
+    }
+}
+
+/// Fills `buffer` from `input` until it is full or the input ends; returns the count.
+pub(crate) fn read_full<R: Read + ?Sized>(
+    input: &mut R,
+    buffer: &mut [u8],
+) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while let Some(rest) = buffer.get_mut(filled..) {
+        if rest.is_empty() {
+            break;
+        }
+        match input.read(rest) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(filled)
+}
+
+pub(crate) fn encrypt_stream<R: Read, W: Write>(
+    client: &Client,
+    cmm: &dyn CryptographicMaterialsManager,
+    options: &EncryptOptions,
+    plaintext_length: Option<u64>,
+    input: &mut R,
+    output: &mut W,
+) -> Result<MessageHeader, Error> {
+    if options.frame_length == 0 {
+        return Err(Error::InvalidArgument("frame length must be at least 1".into()));
+    }
+    if let Some(suite) = options.suite
+        && !client.commitment_policy.allows_encrypt(suite)
+    {
+        return Err(Error::CommitmentPolicy(format!(
+            "{suite} is not allowed to encrypt under this commitment policy"
+        )));
+    }
+    let materials = cmm.get_encryption_materials(EncryptionMaterialsRequest {
+        encryption_context: options.encryption_context.clone(),
+        suite: options.suite,
+        commitment_policy: client.commitment_policy,
+        plaintext_length,
+    })?;
+    let suite = materials.suite;
+    if !client.commitment_policy.allows_encrypt(suite) {
+        return Err(Error::CommitmentPolicy(format!(
+            "the materials manager chose {suite}, which this commitment policy forbids"
+        )));
+    }
+    if let Some(requested) = options.suite
+        && requested != suite
+    {
+        return Err(Error::EncryptionMaterials(
+            "the materials manager changed the requested suite".into(),
+        ));
+    }
+    if let Some(max) = client.max_encrypted_data_keys
+        && materials.encrypted_data_keys.len() > usize::from(max)
+    {
+        return Err(Error::EncryptionMaterials(format!(
+            "{} encrypted data keys exceed the maximum of {max}",
+            materials.encrypted_data_keys.len()
+        )));
+    }
+    if suite.is_signed() != materials.signing_key.is_some() {
+        return Err(Error::EncryptionMaterials("signing key does not match the suite".into()));
+    }
+    let data_key = materials
+        .plaintext_data_key
+        .as_ref()
+        .ok_or_else(|| Error::EncryptionMaterials("no data key".into()))?;
+    let message_id = arca_crypto::random::bytes(suite.message_format_version().message_id_len());
+    let (content_key, commitment) = suite
+        .derive_keys(data_key, &message_id)
+        .map_err(|_| Error::EncryptionMaterials("the data key does not fit the suite".into()))?;
+
+    let mut stored_context = materials.encryption_context.clone();
+    let mut required_context = EncryptionContext::new();
+    for key in &materials.required_encryption_context_keys {
+        if let Some(value) = stored_context.remove(key) {
+            required_context.insert(key.clone(), value);
+        }
+    }
+    let mut header = MessageHeader {
+        suite,
+        message_id,
+        encryption_context: stored_context,
+        encrypted_data_keys: materials.encrypted_data_keys.clone(),
+        content_type: ContentType::Framed,
+        frame_length: options.frame_length,
+        suite_data: commitment.as_ref().map(|key| key.expose_secret().to_vec()).unwrap_or_default(),
+        header_iv: [0u8; IV_LEN],
+        auth_tag: [0u8; TAG_LEN],
+    };
+    let authenticated = header.serialize_authenticated_part()?;
+    let mut aad = authenticated.clone();
+    aad.extend_from_slice(&required_context.serialize()?);
+    header.auth_tag = content_key.seal_in_place(&header.auth_iv(), &aad, &mut [])?;
+
+    let mut writer = MessageWriter { output, hasher: suite.signing().map(MessageHasher::new) };
+    writer.write(&authenticated)?;
+    writer.write(&header.serialize_auth())?;
+    write_frames(&mut writer, &content_key, &header, input)?;
+    if let (Some(hasher), Some(signing_key)) = (writer.hasher.take(), &materials.signing_key) {
+        let signature = signing_key.sign(hasher)?;
+        let len = u16::try_from(signature.len()).map_err(|_| Error::Crypto)?;
+        writer.output.write_all(&len.to_be_bytes())?;
+        writer.output.write_all(&signature)?;
+    }
+    writer.output.flush()?;
+    Ok(header)
+}
+
+fn write_frames<R: Read, W: Write>(
+    writer: &mut MessageWriter<'_, W>,
+    key: &AesGcmKey,
+    header: &MessageHeader,
+    input: &mut R,
+) -> Result<(), Error> {
+    let frame_length = usize::try_from(header.frame_length)
+        .map_err(|_| Error::InvalidArgument("frame length too large".into()))?;
+    // Layout of a regular frame: sequence number, IV, content, tag.
+    const PREFIX: usize = 4 + IV_LEN;
+    let mut current = vec![0u8; PREFIX + frame_length + TAG_LEN];
+    let mut next = vec![0u8; PREFIX + frame_length + TAG_LEN];
+    let mut current_len = read_full(input, content_mut(&mut current, frame_length)?)?;
+    let mut sequence_number: u32 = 1;
+    loop {
+        let next_len = if current_len == frame_length {
+            read_full(input, content_mut(&mut next, frame_length)?)?
+        } else {
+            0
+        };
+        if next_len == 0 {
+            return write_final_frame(
+                writer,
+                key,
+                header,
+                sequence_number,
+                &mut current,
+                current_len,
+            );
+        }
+        let iv = frame_iv(sequence_number);
+        let aad =
+            body_aad(&header.message_id, Segment::Frame, sequence_number, frame_length as u64);
+        let (prefix, rest) = current.split_at_mut(PREFIX);
+        let (content, tag_space) = rest.split_at_mut(frame_length);
+        let (sequence_field, iv_field) = prefix.split_at_mut(4);
+        sequence_field.copy_from_slice(&sequence_number.to_be_bytes());
+        iv_field.copy_from_slice(&iv);
+        let tag = key.seal_in_place(&iv, &aad, content)?;
+        tag_space.copy_from_slice(&tag);
+        writer.write(&current)?;
+        std::mem::swap(&mut current, &mut next);
+        current_len = next_len;
+        sequence_number = sequence_number
+            .checked_add(1)
+            .filter(|n| *n != FINAL_FRAME_MARKER)
+            .ok_or_else(|| {
+                Error::InvalidArgument(
+                    "the plaintext needs more frames than the format allows".into(),
+                )
+            })?;
+    }
+}
+
+fn content_mut(frame: &mut [u8], frame_length: usize) -> Result<&mut [u8], Error> {
+    frame.get_mut(4 + IV_LEN..4 + IV_LEN + frame_length).ok_or(Error::Crypto)
+}
+
+fn write_final_frame<W: Write>(
+    writer: &mut MessageWriter<'_, W>,
+    key: &AesGcmKey,
+    header: &MessageHeader,
+    sequence_number: u32,
+    frame: &mut [u8],
+    len: usize,
+) -> Result<(), Error> {
+    let iv = frame_iv(sequence_number);
+    let aad = body_aad(&header.message_id, Segment::FinalFrame, sequence_number, len as u64);
+    let content = frame.get_mut(4 + IV_LEN..4 + IV_LEN + len).ok_or(Error::Crypto)?;
+    let tag = key.seal_in_place(&iv, &aad, content)?;
+    let mut prefix = Vec::with_capacity(24);
+    prefix.extend_from_slice(&FINAL_FRAME_MARKER.to_be_bytes());
+    prefix.extend_from_slice(&sequence_number.to_be_bytes());
+    prefix.extend_from_slice(&iv);
+    prefix.extend_from_slice(&(len as u32).to_be_bytes());
+    writer.write(&prefix)?;
+    writer.write(content)?;
+    writer.write(&tag)?;
+    Ok(())
+}

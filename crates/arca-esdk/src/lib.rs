@@ -1,0 +1,64 @@
+//! Client-side envelope encryption, byte-compatible with the AWS Encryption SDK.
+//!
+//! `arca-esdk` reads and writes the AWS Encryption SDK message format (header versions
+//! 1 and 2, all eleven algorithm suites, framed bodies, non-framed bodies for reading,
+//! key commitment and ECDSA footer signatures), so a message written here is read by the
+//! official SDKs and the other way round. The format core is pure and synchronous and
+//! holds every secret in [`arca_crypto::SecretBytes`].
+//!
+//! Main types:
+//! - [`Client`]: the commitment policy and data key limit; [`Client::encrypt`] /
+//!   [`Client::decrypt`] for whole messages, [`Client::encrypt_stream`] /
+//!   [`Client::decrypt_stream`] over `std::io::Read` / `Write` with memory bounded by
+//!   the frame length.
+//! - Keyrings ([`keyring::RawAesKeyring`], [`keyring::RawRsaKeyring`],
+//!   [`keyring::MultiKeyring`]) and materials managers ([`DefaultCmm`]).
+//! - [`AlgorithmSuite`], [`CommitmentPolicy`], [`EncryptionContext`], [`MessageHeader`].
+//!
+//! Every decryption failure is the same [`Error::DecryptionFailed`].
+//!
+//! ```
+//! use arca_esdk::{Client, DecryptOptions, DefaultCmm, EncryptOptions, keyring::RawAesKeyring};
+//! use arca_crypto::SecretBytes;
+//!
+//! let keyring = RawAesKeyring::new("my-namespace", "my-key", SecretBytes::random(32)).unwrap();
+//! let cmm = DefaultCmm::from_keyring(keyring);
+//! let client = Client::default(); // REQUIRE_ENCRYPT_REQUIRE_DECRYPT, suite 0x0578
+//! let mut options = EncryptOptions::default();
+//! options.encryption_context.insert("purpose", "example");
+//! let (message, _header) = client.encrypt(&cmm, b"hello", &options).unwrap();
+//! let (plaintext, decrypted) = client.decrypt(&cmm, &message, &DecryptOptions::default()).unwrap();
+//! assert_eq!(plaintext, b"hello");
+//! assert_eq!(decrypted.encryption_context.get("purpose"), Some("example"));
+//! ```
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
+
+mod body;
+mod client;
+pub mod cmm;
+mod context;
+mod decrypt;
+mod encrypt;
+mod error;
+mod header;
+pub mod keyring;
+mod materials;
+mod suite;
+
+#[cfg(feature = "cli")]
+pub mod cli;
+
+pub use client::{Client, DEFAULT_FRAME_LENGTH, DecryptOptions, DecryptedMessage, EncryptOptions};
+pub use cmm::{CryptographicMaterialsManager, DefaultCmm};
+pub use context::{EncryptionContext, PUBLIC_KEY_FIELD, RESERVED_PREFIX};
+pub use error::Error;
+pub use header::{ContentType, MessageHeader};
+pub use materials::{
+    DecryptMaterialsRequest, DecryptionMaterials, EncryptedDataKey, EncryptionMaterials,
+    EncryptionMaterialsRequest,
+};
+pub use suite::{AlgorithmSuite, CommitmentPolicy, KeyDerivation, MessageFormatVersion};
