@@ -51,6 +51,8 @@ mod suite;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "kms")]
+pub mod kms;
 
 pub use client::{Client, DEFAULT_FRAME_LENGTH, DecryptOptions, DecryptedMessage, EncryptOptions};
 pub use cmm::{CryptographicMaterialsManager, DefaultCmm};
