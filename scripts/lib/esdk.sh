@@ -14,5 +14,5 @@ esdk_js_interop() {
   if [ ! -d "$dir/node_modules/@aws-crypto/client-node" ]; then
     (cd "$dir" && npm init -y >/dev/null && npm install --no-audit --no-fund --silent @aws-crypto/client-node)
   fi
-  NODE_PATH="$dir/node_modules" node "$root/compat/esdk/js_interop.mjs"
+  NODE_PATH="$dir/node_modules" node "$root/compat/esdk/js_interop.cjs"
 }
