@@ -29,6 +29,9 @@ pub struct EncryptOptions {
     pub suite: Option<AlgorithmSuite>,
     /// Plaintext bytes per frame (at least 1).
     pub frame_length: u32,
+    /// The plaintext length, when known before streaming: it lets a caching manager
+    /// account for bytes, and encryption fails if the input turns out longer.
+    pub plaintext_length: Option<u64>,
 }
 
 impl Default for EncryptOptions {
@@ -37,6 +40,7 @@ impl Default for EncryptOptions {
             encryption_context: EncryptionContext::new(),
             suite: None,
             frame_length: DEFAULT_FRAME_LENGTH,
+            plaintext_length: None,
         }
     }
 }
@@ -75,14 +79,9 @@ impl Client {
     ) -> Result<(Vec<u8>, MessageHeader), Error> {
         let mut out = Vec::with_capacity(plaintext.len() + plaintext.len() / 64 + 1024);
         let mut input = plaintext;
-        let header = crate::encrypt::encrypt_stream(
-            self,
-            cmm,
-            options,
-            Some(plaintext.len() as u64),
-            &mut input,
-            &mut out,
-        )?;
+        let options =
+            EncryptOptions { plaintext_length: Some(plaintext.len() as u64), ..options.clone() };
+        let header = crate::encrypt::encrypt_stream(self, cmm, &options, &mut input, &mut out)?;
         Ok((out, header))
     }
 
@@ -110,7 +109,7 @@ impl Client {
         mut input: R,
         mut output: W,
     ) -> Result<MessageHeader, Error> {
-        crate::encrypt::encrypt_stream(self, cmm, options, None, &mut input, &mut output)
+        crate::encrypt::encrypt_stream(self, cmm, options, &mut input, &mut output)
     }
 
     /// Decrypts one message from `input` into `output`, holding at most one frame in

@@ -29,6 +29,29 @@ impl<W: Write> MessageWriter<'_, W> {
     }
 }
 
+/// Counts plaintext bytes and refuses more than the declared length.
+struct Counted<'r, R: Read> {
+    input: &'r mut R,
+    limit: Option<u64>,
+    read: u64,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.input.read(buf)?;
+        self.read += n as u64;
+        if let Some(limit) = self.limit
+            && self.read > limit
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the plaintext is longer than its declared length",
+            ));
+        }
+        Ok(n)
+    }
+}
+
 /// Fills `buffer` from `input` until it is full or the input ends; returns the count.
 pub(crate) fn read_full<R: Read + ?Sized>(
     input: &mut R,
@@ -53,7 +76,6 @@ pub(crate) fn encrypt_stream<R: Read, W: Write>(
     client: &Client,
     cmm: &dyn CryptographicMaterialsManager,
     options: &EncryptOptions,
-    plaintext_length: Option<u64>,
     input: &mut R,
     output: &mut W,
 ) -> Result<MessageHeader, Error> {
@@ -71,7 +93,7 @@ pub(crate) fn encrypt_stream<R: Read, W: Write>(
         encryption_context: options.encryption_context.clone(),
         suite: options.suite,
         commitment_policy: client.commitment_policy,
-        plaintext_length,
+        plaintext_length: options.plaintext_length,
     })?;
     let suite = materials.suite;
     if !client.commitment_policy.allows_encrypt(suite) {
@@ -132,7 +154,8 @@ pub(crate) fn encrypt_stream<R: Read, W: Write>(
     let mut writer = MessageWriter { output, hasher: suite.signing().map(MessageHasher::new) };
     writer.write(&authenticated)?;
     writer.write(&header.serialize_auth())?;
-    write_frames(&mut writer, &content_key, &header, input)?;
+    let mut counted = Counted { input, limit: options.plaintext_length, read: 0 };
+    write_frames(&mut writer, &content_key, &header, &mut counted)?;
     if let (Some(hasher), Some(signing_key)) = (writer.hasher.take(), &materials.signing_key) {
         let signature = signing_key.sign(hasher)?;
         let len = u16::try_from(signature.len()).map_err(|_| Error::Crypto)?;

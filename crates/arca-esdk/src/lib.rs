@@ -12,7 +12,10 @@
 //!   [`Client::decrypt_stream`] over `std::io::Read` / `Write` with memory bounded by
 //!   the frame length.
 //! - Keyrings ([`keyring::RawAesKeyring`], [`keyring::RawRsaKeyring`],
-//!   [`keyring::MultiKeyring`]) and materials managers ([`DefaultCmm`]).
+//!   [`keyring::MultiKeyring`]; AWS KMS keyrings in `kms` behind the `kms` feature) and
+//!   materials managers ([`DefaultCmm`], [`CachingCmm`], [`RequiredEncryptionContextCmm`]).
+//! - Async adapters in `asynchronous` (feature `async`) and the `arca encrypt` /
+//!   `arca decrypt` front end in `cli` (feature `cli`).
 //! - [`AlgorithmSuite`], [`CommitmentPolicy`], [`EncryptionContext`], [`MessageHeader`].
 //!
 //! Every decryption failure is the same [`Error::DecryptionFailed`].
@@ -37,7 +40,10 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
 )]
 
+#[cfg(feature = "async")]
+pub mod asynchronous;
 mod body;
+pub mod caching;
 mod client;
 pub mod cmm;
 mod context;
@@ -47,6 +53,7 @@ mod error;
 mod header;
 pub mod keyring;
 mod materials;
+pub mod required_context;
 mod suite;
 
 #[cfg(feature = "cli")]
@@ -54,6 +61,7 @@ pub mod cli;
 #[cfg(feature = "kms")]
 pub mod kms;
 
+pub use caching::{CacheLimits, CachingCmm, MaterialsCache};
 pub use client::{Client, DEFAULT_FRAME_LENGTH, DecryptOptions, DecryptedMessage, EncryptOptions};
 pub use cmm::{CryptographicMaterialsManager, DefaultCmm};
 pub use context::{EncryptionContext, PUBLIC_KEY_FIELD, RESERVED_PREFIX};
@@ -63,4 +71,5 @@ pub use materials::{
     DecryptMaterialsRequest, DecryptionMaterials, EncryptedDataKey, EncryptionMaterials,
     EncryptionMaterialsRequest,
 };
+pub use required_context::RequiredEncryptionContextCmm;
 pub use suite::{AlgorithmSuite, CommitmentPolicy, KeyDerivation, MessageFormatVersion};

@@ -53,7 +53,7 @@ impl EncryptionMaterials {
 }
 
 /// Everything needed to decrypt one message.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct DecryptionMaterials {
     /// The message's suite.
     pub suite: AlgorithmSuite,

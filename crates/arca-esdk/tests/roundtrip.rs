@@ -37,6 +37,7 @@ fn every_suite_and_frame_size_round_trips() {
                         .collect(),
                     suite: Some(suite),
                     frame_length,
+                    plaintext_length: None,
                 };
                 let (message, header) = client.encrypt(&cmm, &plaintext[..len], &options).unwrap();
                 assert_eq!(header.suite, suite);
@@ -241,7 +242,7 @@ proptest! {
         let suite = AlgorithmSuite::ALL[suite_index];
         let client = client_for(suite);
         let cmm = DefaultCmm::from_keyring(aes("k", 24));
-        let options = EncryptOptions { encryption_context: pairs.into(), suite: Some(suite), frame_length };
+        let options = EncryptOptions { encryption_context: pairs.into(), suite: Some(suite), frame_length, plaintext_length: None };
         let (message, _) = client.encrypt(&cmm, &plaintext, &options).unwrap();
         let (decrypted, _) = client.decrypt(&cmm, &message, &DecryptOptions::default()).unwrap();
         prop_assert_eq!(decrypted, plaintext);
