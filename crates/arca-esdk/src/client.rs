@@ -95,8 +95,15 @@ impl Client {
     ) -> Result<(Vec<u8>, DecryptedMessage), Error> {
         let mut out = Vec::with_capacity(message.len());
         let mut input = message;
-        let decrypted =
-            crate::decrypt::decrypt_stream(self, cmm, options, &mut input, &mut out, true)?;
+        let decrypted = crate::decrypt::decrypt_stream(
+            self,
+            cmm,
+            options,
+            &mut input,
+            &mut out,
+            true,
+            Some(message.len() as u64),
+        )?;
         Ok((out, decrypted))
     }
 
@@ -128,6 +135,6 @@ impl Client {
         mut input: R,
         mut output: W,
     ) -> Result<DecryptedMessage, Error> {
-        crate::decrypt::decrypt_stream(self, cmm, options, &mut input, &mut output, true)
+        crate::decrypt::decrypt_stream(self, cmm, options, &mut input, &mut output, true, None)
     }
 }

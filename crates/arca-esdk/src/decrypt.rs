@@ -4,24 +4,24 @@ use std::io::{Read, Write};
 
 use arca_crypto::aead::AesGcmKey;
 use arca_crypto::ct_eq;
-use arca_crypto::ecdsa::MessageHasher;
 
 use crate::Error;
 use crate::body::{FINAL_FRAME_MARKER, MAX_NON_FRAMED_LEN, Segment, body_aad};
 use crate::client::{Client, DecryptOptions, DecryptedMessage};
 use crate::cmm::CryptographicMaterialsManager;
 use crate::context::EncryptionContext;
+use crate::digesting::Digest;
 use crate::error::{ReadFailure, Reject};
 use crate::header::{ContentType, HeaderLimits, IV_LEN, MessageHeader, TAG_LEN, read_header};
 use crate::materials::DecryptMaterialsRequest;
 
 /// Reads message bytes, feeding them to the signature hash when the suite signs.
-struct MessageReader<'r, R: Read> {
+struct MessageReader<'r, 'scope, R: Read> {
     input: &'r mut R,
-    hasher: Option<MessageHasher>,
+    digest: Digest<'scope>,
 }
 
-impl<R: Read> MessageReader<'_, R> {
+impl<R: Read> MessageReader<'_, '_, R> {
     /// Reads exactly `len` bytes into `buffer` (replacing its content), growing the
     /// buffer only as bytes arrive so that a lying length field costs no memory.
     fn read_into(&mut self, buffer: &mut Vec<u8>, len: usize) -> Result<(), ReadFailure> {
@@ -30,18 +30,14 @@ impl<R: Read> MessageReader<'_, R> {
         if read != len {
             return Err(Reject("truncated message").into());
         }
-        if let Some(hasher) = &mut self.hasher {
-            hasher.update(buffer);
-        }
+        self.digest.update(buffer).map_err(|_| Reject("hashing failed"))?;
         Ok(())
     }
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N], ReadFailure> {
         let mut out = [0u8; N];
         self.input.read_exact(&mut out)?;
-        if let Some(hasher) = &mut self.hasher {
-            hasher.update(&out);
-        }
+        self.digest.update(&out).map_err(|_| Reject("hashing failed"))?;
         Ok(out)
     }
 
@@ -72,6 +68,7 @@ pub(crate) fn decrypt_stream<R: Read, W: Write>(
     input: &mut R,
     output: &mut W,
     refuse_trailing_bytes: bool,
+    len_hint: Option<u64>,
 ) -> Result<DecryptedMessage, Error> {
     let (header, authenticated) = read_header(
         input,
@@ -121,39 +118,43 @@ pub(crate) fn decrypt_stream<R: Read, W: Write>(
         .open_in_place(&header.auth_iv(), &aad, &mut tag)
         .map_err(|_| Error::DecryptionFailed)?;
 
-    let mut hasher = suite.signing().map(MessageHasher::new);
-    if let Some(hasher) = &mut hasher {
-        hasher.update(&authenticated);
-        hasher.update(&header.serialize_auth());
-    }
-    let mut reader = MessageReader { input, hasher };
-    let held = match header.content_type {
-        ContentType::Framed => read_frames(&mut reader, &content_key, &header, output)?,
-        ContentType::NonFramed => read_single_block(&mut reader, &content_key, &header)?,
-    };
-    if let (Some(hasher), Some(verification_key)) =
-        (reader.hasher.take(), &materials.verification_key)
-    {
-        let len = u16::from_be_bytes(reader.array::<2>()?);
-        let mut signature = Vec::new();
-        reader.read_into(&mut signature, usize::from(len))?;
-        verification_key.verify(hasher, &signature).map_err(|_| Error::DecryptionFailed)?;
-    }
-    if refuse_trailing_bytes {
-        let mut probe = [0u8; 1];
-        if crate::encrypt::read_full(reader.input, &mut probe)? != 0 {
-            return Err(Error::DecryptionFailed);
+    std::thread::scope(|scope| {
+        let mut reader = MessageReader {
+            input: &mut *input,
+            digest: Digest::start(suite.signing(), scope, len_hint),
+        };
+        reader.digest.update(&authenticated)?;
+        reader.digest.update(&header.serialize_auth())?;
+        let held = match header.content_type {
+            ContentType::Framed => read_frames(&mut reader, &content_key, &header, output)?,
+            ContentType::NonFramed => read_single_block(&mut reader, &content_key, &header)?,
+        };
+        let MessageReader { input, digest } = reader;
+        if let (Some(hasher), Some(verification_key)) =
+            (digest.finish()?, &materials.verification_key)
+        {
+            let mut plain = MessageReader { input: &mut *input, digest: Digest::None };
+            let len = u16::from_be_bytes(plain.array::<2>()?);
+            let mut signature = Vec::new();
+            plain.read_into(&mut signature, usize::from(len))?;
+            verification_key.verify(hasher, &signature).map_err(|_| Error::DecryptionFailed)?;
         }
-    }
-    output.write_all(&held)?;
-    output.flush()?;
-    Ok(DecryptedMessage { header, encryption_context: materials.encryption_context })
+        if refuse_trailing_bytes {
+            let mut probe = [0u8; 1];
+            if crate::encrypt::read_full(input, &mut probe)? != 0 {
+                return Err(Error::DecryptionFailed);
+            }
+        }
+        output.write_all(&held)?;
+        output.flush()?;
+        Ok(DecryptedMessage { header, encryption_context: materials.encryption_context })
+    })
 }
 
 /// Decrypts every frame, writing all but the last; returns the last frame's plaintext,
 /// which the caller releases once the message is fully verified.
 fn read_frames<R: Read, W: Write>(
-    reader: &mut MessageReader<'_, R>,
+    reader: &mut MessageReader<'_, '_, R>,
     key: &AesGcmKey,
     header: &MessageHeader,
     output: &mut W,
@@ -196,7 +197,7 @@ fn read_frames<R: Read, W: Write>(
 
 /// Decrypts a non-framed body; its plaintext is returned whole.
 fn read_single_block<R: Read>(
-    reader: &mut MessageReader<'_, R>,
+    reader: &mut MessageReader<'_, '_, R>,
     key: &AesGcmKey,
     header: &MessageHeader,
 ) -> Result<Vec<u8>, Error> {

@@ -3,27 +3,25 @@
 use std::io::{Read, Write};
 
 use arca_crypto::aead::AesGcmKey;
-use arca_crypto::ecdsa::MessageHasher;
 
 use crate::Error;
 use crate::body::{FINAL_FRAME_MARKER, Segment, body_aad, frame_iv};
 use crate::client::{Client, EncryptOptions};
 use crate::cmm::CryptographicMaterialsManager;
 use crate::context::EncryptionContext;
+use crate::digesting::Digest;
 use crate::header::{ContentType, IV_LEN, MessageHeader, TAG_LEN};
 use crate::materials::EncryptionMaterialsRequest;
 
 /// Writes message bytes, feeding them to the signature hash when the suite signs.
-struct MessageWriter<'w, W: Write> {
+struct MessageWriter<'w, 'scope, W: Write> {
     output: &'w mut W,
-    hasher: Option<MessageHasher>,
+    digest: Digest<'scope>,
 }
 
-impl<W: Write> MessageWriter<'_, W> {
+impl<W: Write> MessageWriter<'_, '_, W> {
     fn write(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        if let Some(hasher) = &mut self.hasher {
-            hasher.update(bytes);
-        }
+        self.digest.update(bytes)?;
         self.output.write_all(bytes)?;
         Ok(())
     }
@@ -151,23 +149,29 @@ pub(crate) fn encrypt_stream<R: Read, W: Write>(
     aad.extend_from_slice(&required_context.serialize()?);
     header.auth_tag = content_key.seal_in_place(&header.auth_iv(), &aad, &mut [])?;
 
-    let mut writer = MessageWriter { output, hasher: suite.signing().map(MessageHasher::new) };
-    writer.write(&authenticated)?;
-    writer.write(&header.serialize_auth())?;
-    let mut counted = Counted { input, limit: options.plaintext_length, read: 0 };
-    write_frames(&mut writer, &content_key, &header, &mut counted)?;
-    if let (Some(hasher), Some(signing_key)) = (writer.hasher.take(), &materials.signing_key) {
-        let signature = signing_key.sign(hasher)?;
-        let len = u16::try_from(signature.len()).map_err(|_| Error::Crypto)?;
-        writer.output.write_all(&len.to_be_bytes())?;
-        writer.output.write_all(&signature)?;
-    }
-    writer.output.flush()?;
-    Ok(header)
+    std::thread::scope(|scope| {
+        let mut writer = MessageWriter {
+            output: &mut *output,
+            digest: Digest::start(suite.signing(), scope, options.plaintext_length),
+        };
+        writer.write(&authenticated)?;
+        writer.write(&header.serialize_auth())?;
+        let mut counted = Counted { input, limit: options.plaintext_length, read: 0 };
+        write_frames(&mut writer, &content_key, &header, &mut counted)?;
+        let MessageWriter { output, digest } = writer;
+        if let (Some(hasher), Some(signing_key)) = (digest.finish()?, &materials.signing_key) {
+            let signature = signing_key.sign(hasher)?;
+            let len = u16::try_from(signature.len()).map_err(|_| Error::Crypto)?;
+            output.write_all(&len.to_be_bytes())?;
+            output.write_all(&signature)?;
+        }
+        output.flush()?;
+        Ok(header)
+    })
 }
 
 fn write_frames<R: Read, W: Write>(
-    writer: &mut MessageWriter<'_, W>,
+    writer: &mut MessageWriter<'_, '_, W>,
     key: &AesGcmKey,
     header: &MessageHeader,
     input: &mut R,
@@ -225,7 +229,7 @@ fn content_mut(frame: &mut [u8], frame_length: usize) -> Result<&mut [u8], Error
 }
 
 fn write_final_frame<W: Write>(
-    writer: &mut MessageWriter<'_, W>,
+    writer: &mut MessageWriter<'_, '_, W>,
     key: &AesGcmKey,
     header: &MessageHeader,
     sequence_number: u32,

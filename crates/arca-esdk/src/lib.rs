@@ -48,6 +48,7 @@ mod client;
 pub mod cmm;
 mod context;
 mod decrypt;
+mod digesting;
 mod encrypt;
 mod error;
 mod header;

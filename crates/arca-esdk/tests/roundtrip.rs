@@ -254,3 +254,32 @@ proptest! {
         prop_assert!(Client::new(CommitmentPolicy::ForbidEncryptAllowDecrypt).decrypt(&cmm, &bytes, &DecryptOptions::default()).is_err());
     }
 }
+
+#[test]
+fn large_signed_messages_hash_on_a_second_core_and_still_verify() {
+    let cmm = DefaultCmm::from_keyring(aes("k", 32));
+    let plaintext: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    for suite in [
+        AlgorithmSuite::Aes256GcmHkdfSha512CommitKeyEcdsaP384,
+        AlgorithmSuite::Aes128GcmIv12Tag16HkdfSha256EcdsaP256,
+    ] {
+        let client = client_for(suite);
+        let options = EncryptOptions { suite: Some(suite), ..Default::default() };
+        let (message, _) = client.encrypt(&cmm, &plaintext, &options).unwrap();
+        assert_eq!(
+            client.decrypt(&cmm, &message, &DecryptOptions::default()).unwrap().0,
+            plaintext
+        );
+        let mut tampered = message.clone();
+        let middle = tampered.len() / 2;
+        tampered[middle] ^= 4;
+        let mut streamed = Vec::new();
+        assert!(
+            client
+                .decrypt_stream(&cmm, &DecryptOptions::default(), &tampered[..], &mut streamed)
+                .is_err()
+        );
+        // Frames before the tampered one were released, the final frame never was.
+        assert!(streamed.len() < plaintext.len());
+    }
+}
