@@ -25,10 +25,17 @@ impl<R: Read> MessageReader<'_, '_, R> {
     /// Reads exactly `len` bytes into `buffer` (replacing its content), growing the
     /// buffer only as bytes arrive so that a lying length field costs no memory.
     fn read_into(&mut self, buffer: &mut Vec<u8>, len: usize) -> Result<(), ReadFailure> {
-        buffer.clear();
-        let read = (&mut *self.input).take(len as u64).read_to_end(buffer)?;
-        if read != len {
-            return Err(Reject("truncated message").into());
+        /// Up to this size (or the buffer's capacity) a field is read in one go.
+        const EAGER: usize = 1 << 20;
+        if len <= EAGER.max(buffer.capacity()) {
+            buffer.resize(len, 0);
+            self.input.read_exact(buffer)?;
+        } else {
+            buffer.clear();
+            let read = (&mut *self.input).take(len as u64).read_to_end(buffer)?;
+            if read != len {
+                return Err(Reject("truncated message").into());
+            }
         }
         self.digest.update(buffer).map_err(|_| Reject("hashing failed"))?;
         Ok(())
