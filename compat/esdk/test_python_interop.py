@@ -227,3 +227,26 @@ def test_max_encrypted_data_keys(arca_bin, keys):
     message, _ = py_client().encrypt(source=b"x", keyring=multi)
     assert arca(arca_bin, "decrypt", message, [*arca_aes(keys), "--max-encrypted-data-keys", "1"], check=False).returncode != 0
     assert arca(arca_bin, "decrypt", message, [*arca_aes(keys), "--max-encrypted-data-keys", "2"]).stdout == b"x"
+
+
+def test_required_encryption_context_keys_from_python(arca_bin, keys):
+    """Python's required-encryption-context CMM leaves `tenant` out of the message but in the
+    header tag; arca decrypts when the pair is given again, and refuses otherwise."""
+    from aws_cryptographic_material_providers.mpl.models import (
+        CreateDefaultCryptographicMaterialsManagerInput,
+        CreateRequiredEncryptionContextCMMInput,
+    )
+
+    default = MPL.create_default_cryptographic_materials_manager(
+        CreateDefaultCryptographicMaterialsManagerInput(keyring=py_aes(keys))
+    )
+    required = MPL.create_required_encryption_context_cmm(
+        CreateRequiredEncryptionContextCMMInput(underlying_cmm=default, required_encryption_context_keys=["tenant"])
+    )
+    message, header = py_client().encrypt(
+        source=PLAINTEXT, materials_manager=required, encryption_context={"tenant": "acme", "stored": "yes"}
+    )
+    assert b"acme" not in message
+    assert arca(arca_bin, "decrypt", message, [*arca_aes(keys), "-c", "tenant=acme"]).stdout == PLAINTEXT
+    assert arca(arca_bin, "decrypt", message, [*arca_aes(keys), "-c", "tenant=other"], check=False).returncode != 0
+    assert arca(arca_bin, "decrypt", message, arca_aes(keys), check=False).returncode != 0

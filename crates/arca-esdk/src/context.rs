@@ -91,8 +91,9 @@ impl EncryptionContext {
         Ok(out)
     }
 
-    /// Parses the serialised form, refusing duplicates, bad UTF-8, unsorted or trailing
-    /// bytes and a present-but-empty pair list.
+    /// Parses the serialised form, refusing duplicate keys, bad UTF-8, trailing bytes and
+    /// a present-but-empty pair list (the header tag covers the bytes as written, so an
+    /// unsorted list is accepted and re-sorted).
     pub(crate) fn parse(bytes: &[u8]) -> Checked<Self> {
         const BAD: Reject = Reject("malformed encryption context");
         if bytes.is_empty() {
