@@ -20,6 +20,24 @@
 //!
 //! Every decryption failure is the same [`Error::DecryptionFailed`].
 //!
+//! # Streaming and authenticity
+//!
+//! [`Client::decrypt_stream`] writes each frame's plaintext once that frame's tag
+//! verifies; for a signed suite the final frame is withheld until the footer signature
+//! verifies, and only an `Ok` return says the whole message was authentic. A streaming
+//! caller must therefore treat written bytes as provisional until the call returns `Ok`
+//! (the CLI writes to a temporary file and renames it only then), or set
+//! [`DecryptOptions::unsigned_only`] to refuse signed messages. [`Client::decrypt`]
+//! returns nothing at all unless everything verified.
+//!
+//! # Bounds
+//!
+//! Every length field is checked against what follows it, and buffers grow only as bytes
+//! arrive, so a lying length costs no memory. Streaming holds at most two frames when
+//! encrypting and one when decrypting (plus 1 MiB for the signature hash when a second
+//! core hashes); a non-framed body (read-only, at most 64 GiB by the format) is held
+//! whole. [`Client::max_encrypted_data_keys`] caps the wrapped keys a message may carry.
+//!
 //! ```
 //! use arca_esdk::{Client, DecryptOptions, DefaultCmm, EncryptOptions, keyring::RawAesKeyring};
 //! use arca_crypto::SecretBytes;
