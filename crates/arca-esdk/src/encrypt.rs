@@ -157,7 +157,12 @@ pub(crate) fn encrypt_stream<R: Read, W: Write>(
         writer.write(&authenticated)?;
         writer.write(&header.serialize_auth())?;
         let mut counted = Counted { input, limit: options.plaintext_length, read: 0 };
-        write_frames(&mut writer, &content_key, &header, &mut counted)?;
+        let parallel = !suite.is_signed()
+            && options
+                .plaintext_length
+                .is_none_or(|len| len >= crate::digesting::PARALLEL_THRESHOLD)
+            && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        write_frames(&mut writer, &content_key, &header, &mut counted, parallel)?;
         let MessageWriter { output, digest } = writer;
         if let (Some(hasher), Some(signing_key)) = (digest.finish()?, &materials.signing_key) {
             let signature = signing_key.sign(hasher)?;
@@ -170,62 +175,152 @@ pub(crate) fn encrypt_stream<R: Read, W: Write>(
     })
 }
 
+/// Plaintext per batch of frames read, sealed and written together.
+const BATCH_BYTES: usize = 1 << 20;
+/// Layout of a regular frame: sequence number, IV, content, tag.
+const PREFIX: usize = 4 + IV_LEN;
+
+/// A run of frame slots read from the input.
+struct Batch {
+    slab: Vec<u8>,
+    /// Frames holding plaintext.
+    count: usize,
+    /// Plaintext bytes in the last of them.
+    last_len: usize,
+}
+
+impl Batch {
+    fn new(slot: usize, frames: usize) -> Self {
+        Self { slab: vec![0u8; slot * frames], count: 0, last_len: 0 }
+    }
+
+    /// Fills slots until the batch is full or the input ends.
+    fn fill<R: Read>(
+        &mut self,
+        input: &mut R,
+        frame_length: usize,
+        slot: usize,
+    ) -> Result<(), Error> {
+        self.count = 0;
+        self.last_len = 0;
+        for frame in self.slab.chunks_exact_mut(slot) {
+            let content = frame.get_mut(PREFIX..PREFIX + frame_length).ok_or(Error::Crypto)?;
+            let got = read_full(input, content)?;
+            if got == 0 {
+                break;
+            }
+            self.count += 1;
+            self.last_len = got;
+            if got < frame_length {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes the body: batches of regular frames (sealed on two cores when `parallel`),
+/// then the final frame, holding at most two batches of plaintext.
 fn write_frames<R: Read, W: Write>(
     writer: &mut MessageWriter<'_, '_, W>,
     key: &AesGcmKey,
     header: &MessageHeader,
     input: &mut R,
+    parallel: bool,
 ) -> Result<(), Error> {
     let frame_length = usize::try_from(header.frame_length)
         .map_err(|_| Error::InvalidArgument("frame length too large".into()))?;
-    // Layout of a regular frame: sequence number, IV, content, tag.
-    const PREFIX: usize = 4 + IV_LEN;
-    let mut current = vec![0u8; PREFIX + frame_length + TAG_LEN];
-    let mut next = vec![0u8; PREFIX + frame_length + TAG_LEN];
-    let mut current_len = read_full(input, content_mut(&mut current, frame_length)?)?;
+    let slot = PREFIX + frame_length + TAG_LEN;
+    let frames_per_batch = (BATCH_BYTES / slot).max(1);
+    let mut current = Batch::new(slot, frames_per_batch);
+    let mut next = Batch::new(slot, frames_per_batch);
+    current.fill(input, frame_length, slot)?;
     let mut sequence_number: u32 = 1;
     loop {
-        let next_len = if current_len == frame_length {
-            read_full(input, content_mut(&mut next, frame_length)?)?
+        let full = current.count == frames_per_batch && current.last_len == frame_length;
+        if full {
+            next.fill(input, frame_length, slot)?;
         } else {
-            0
-        };
-        if next_len == 0 {
-            return write_final_frame(
-                writer,
-                key,
-                header,
-                sequence_number,
-                &mut current,
-                current_len,
-            );
+            next.count = 0;
         }
-        let iv = frame_iv(sequence_number);
-        let aad =
-            body_aad(&header.message_id, Segment::Frame, sequence_number, frame_length as u64);
-        let (prefix, rest) = current.split_at_mut(PREFIX);
-        let (content, tag_space) = rest.split_at_mut(frame_length);
-        let (sequence_field, iv_field) = prefix.split_at_mut(4);
-        sequence_field.copy_from_slice(&sequence_number.to_be_bytes());
-        iv_field.copy_from_slice(&iv);
-        let tag = key.seal_in_place(&iv, &aad, content)?;
-        tag_space.copy_from_slice(&tag);
-        writer.write(&current)?;
-        std::mem::swap(&mut current, &mut next);
-        current_len = next_len;
-        sequence_number = sequence_number
-            .checked_add(1)
+        let last_batch = next.count == 0;
+        let regular = if last_batch { current.count.saturating_sub(1) } else { current.count };
+        let (sealed, rest) = current.slab.split_at_mut(regular * slot);
+        seal_regular_frames(sealed, slot, frame_length, key, header, sequence_number, parallel)?;
+        writer.write(sealed)?;
+        sequence_number = u32::try_from(regular)
+            .ok()
+            .and_then(|regular| sequence_number.checked_add(regular))
             .filter(|n| *n != FINAL_FRAME_MARKER)
             .ok_or_else(|| {
                 Error::InvalidArgument(
                     "the plaintext needs more frames than the format allows".into(),
                 )
             })?;
+        if last_batch {
+            let final_len = if current.count == 0 { 0 } else { current.last_len };
+            return write_final_frame(writer, key, header, sequence_number, rest, final_len);
+        }
+        std::mem::swap(&mut current, &mut next);
     }
 }
 
-fn content_mut(frame: &mut [u8], frame_length: usize) -> Result<&mut [u8], Error> {
-    frame.get_mut(4 + IV_LEN..4 + IV_LEN + frame_length).ok_or(Error::Crypto)
+/// Seals full frames in place (numbered from `first`), splitting the work over two
+/// threads when asked and worthwhile.
+fn seal_regular_frames(
+    frames: &mut [u8],
+    slot: usize,
+    frame_length: usize,
+    key: &AesGcmKey,
+    header: &MessageHeader,
+    first: u32,
+    parallel: bool,
+) -> Result<(), Error> {
+    let count = frames.len() / slot;
+    if parallel && count >= 8 {
+        let half = count / 2;
+        let (left, right) = frames.split_at_mut(half * slot);
+        let second = u32::try_from(half)
+            .ok()
+            .and_then(|half| first.checked_add(half))
+            .ok_or(Error::Crypto)?;
+        return std::thread::scope(|scope| {
+            let helper = scope.spawn(|| {
+                seal_regular_frames(right, slot, frame_length, key, header, second, false)
+            });
+            let mine = seal_regular_frames(left, slot, frame_length, key, header, first, false);
+            let theirs = helper.join().map_err(|_| Error::Crypto)?;
+            mine.and(theirs)
+        });
+    }
+    let mut aad = Vec::with_capacity(header.message_id.len() + 48);
+    for (index, frame) in frames.chunks_exact_mut(slot).enumerate() {
+        let sequence_number = u32::try_from(index)
+            .ok()
+            .and_then(|index| first.checked_add(index))
+            .filter(|n| *n != FINAL_FRAME_MARKER)
+            .ok_or_else(|| {
+                Error::InvalidArgument(
+                    "the plaintext needs more frames than the format allows".into(),
+                )
+            })?;
+        let iv = frame_iv(sequence_number);
+        aad.clear();
+        aad.extend_from_slice(&body_aad(
+            &header.message_id,
+            Segment::Frame,
+            sequence_number,
+            frame_length as u64,
+        ));
+        let (prefix, rest) = frame.split_at_mut(PREFIX);
+        let (content, tag_space) = rest.split_at_mut(frame_length);
+        let (sequence_field, iv_field) = prefix.split_at_mut(4);
+        sequence_field.copy_from_slice(&sequence_number.to_be_bytes());
+        iv_field.copy_from_slice(&iv);
+        let tag = key.seal_in_place(&iv, &aad, content)?;
+        tag_space.copy_from_slice(&tag);
+    }
+    Ok(())
 }
 
 fn write_final_frame<W: Write>(
@@ -238,7 +333,7 @@ fn write_final_frame<W: Write>(
 ) -> Result<(), Error> {
     let iv = frame_iv(sequence_number);
     let aad = body_aad(&header.message_id, Segment::FinalFrame, sequence_number, len as u64);
-    let content = frame.get_mut(4 + IV_LEN..4 + IV_LEN + len).ok_or(Error::Crypto)?;
+    let content = frame.get_mut(PREFIX..PREFIX + len).ok_or(Error::Crypto)?;
     let tag = key.seal_in_place(&iv, &aad, content)?;
     let mut prefix = Vec::with_capacity(24);
     prefix.extend_from_slice(&FINAL_FRAME_MARKER.to_be_bytes());

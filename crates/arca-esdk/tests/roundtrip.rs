@@ -283,3 +283,36 @@ fn large_signed_messages_hash_on_a_second_core_and_still_verify() {
         assert!(streamed.len() < plaintext.len());
     }
 }
+
+#[test]
+fn batched_and_parallel_encryption_at_batch_boundaries() {
+    let cmm = DefaultCmm::from_keyring(aes("k", 32));
+    let batch = (1usize << 20) / (4096 + 32) * 4096;
+    let plaintext: Vec<u8> = (0..(3 * batch + 10) as u32).map(|i| (i % 253) as u8).collect();
+    for suite in [
+        AlgorithmSuite::Aes256GcmHkdfSha512CommitKey,
+        AlgorithmSuite::Aes256GcmHkdfSha512CommitKeyEcdsaP384,
+    ] {
+        for len in [batch - 1, batch, batch + 1, 2 * batch, 2 * batch + 4096, 3 * batch + 10] {
+            for frame_length in [4096u32, 1000] {
+                let options =
+                    EncryptOptions { suite: Some(suite), frame_length, ..Default::default() };
+                let mut streamed = Vec::new();
+                Client::default()
+                    .encrypt_stream(&cmm, &options, &plaintext[..len], &mut streamed)
+                    .unwrap();
+                let (one_shot, _) =
+                    Client::default().encrypt(&cmm, &plaintext[..len], &options).unwrap();
+                for message in [streamed, one_shot] {
+                    let (decrypted, _) = Client::default()
+                        .decrypt(&cmm, &message, &DecryptOptions::default())
+                        .unwrap();
+                    assert!(
+                        decrypted == plaintext[..len],
+                        "{suite} len {len} frame {frame_length}"
+                    );
+                }
+            }
+        }
+    }
+}
