@@ -202,6 +202,9 @@ impl Settings {
     }
 
     fn run(&self) -> anyhow::Result<()> {
+        if self.common.output == "-" && self.common.metadata_output.as_deref() == Some("-") {
+            bail!("--metadata-output - and --output - would both write to stdout");
+        }
         let mut metadata = self.open_metadata()?;
         let input = self.common.input.as_str();
         let output = self.common.output.as_str();
