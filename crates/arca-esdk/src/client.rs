@@ -119,8 +119,8 @@ impl Client {
         crate::encrypt::encrypt_stream(self, cmm, options, &mut input, &mut output)
     }
 
-    /// Decrypts one message from `input` into `output`, holding at most one frame in
-    /// memory (a non-framed body is held whole).
+    /// Decrypts one message from `input` into `output`, holding at most a batch of about
+    /// 1 MiB of frames (or one frame, if larger) in memory; a non-framed body is held whole.
     ///
     /// Plaintext is written frame by frame as each frame's tag verifies. For a signed
     /// suite the message is authentic only once the footer signature verifies, so the

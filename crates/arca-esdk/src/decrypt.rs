@@ -41,6 +41,13 @@ impl<R: Read> MessageReader<'_, '_, R> {
         Ok(())
     }
 
+    /// Reads exactly `target.len()` bytes.
+    fn read_exact_into(&mut self, target: &mut [u8]) -> Result<(), ReadFailure> {
+        self.input.read_exact(target)?;
+        self.digest.update(target).map_err(|_| Reject("hashing failed"))?;
+        Ok(())
+    }
+
     fn array<const N: usize>(&mut self) -> Result<[u8; N], ReadFailure> {
         let mut out = [0u8; N];
         self.input.read_exact(&mut out)?;
@@ -133,7 +140,12 @@ pub(crate) fn decrypt_stream<R: Read, W: Write>(
         reader.digest.update(&authenticated)?;
         reader.digest.update(&header.serialize_auth())?;
         let held = match header.content_type {
-            ContentType::Framed => read_frames(&mut reader, &content_key, &header, output)?,
+            ContentType::Framed => {
+                let parallel = !suite.is_signed()
+                    && len_hint.is_none_or(|len| len >= crate::digesting::PARALLEL_THRESHOLD)
+                    && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+                read_frames(&mut reader, &content_key, &header, output, parallel)?
+            }
             ContentType::NonFramed => read_single_block(&mut reader, &content_key, &header)?,
         };
         let MessageReader { input, digest } = reader;
@@ -158,20 +170,40 @@ pub(crate) fn decrypt_stream<R: Read, W: Write>(
     })
 }
 
-/// Decrypts every frame, writing all but the last; returns the last frame's plaintext,
-/// which the caller releases once the message is fully verified.
+/// Regular frames are read and opened in batches of about this many bytes.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// Decrypts every frame, writing all but the last (a batch at a time, each frame only
+/// after its tag verifies); returns the last frame's plaintext, which the caller releases
+/// once the message is fully verified. With `parallel`, a batch's frames are opened on
+/// two threads.
 fn read_frames<R: Read, W: Write>(
     reader: &mut MessageReader<'_, '_, R>,
     key: &AesGcmKey,
     header: &MessageHeader,
     output: &mut W,
+    parallel: bool,
 ) -> Result<Vec<u8>, Error> {
     let frame_length = usize::try_from(header.frame_length).map_err(|_| Error::DecryptionFailed)?;
+    let slot = IV_LEN + frame_length + TAG_LEN;
+    let per_batch = (BATCH_BYTES / slot).max(1);
+    let mut slab: Vec<u8> = Vec::new();
     let mut buffer = Vec::new();
     let mut expected: u32 = 1;
+    let mut batch_first: u32 = 1;
     loop {
         let first = reader.u32()?;
         if first == FINAL_FRAME_MARKER {
+            open_and_write(
+                &mut slab,
+                slot,
+                frame_length,
+                key,
+                header,
+                batch_first,
+                parallel,
+                output,
+            )?;
             if reader.u32()? != expected {
                 return Err(Error::DecryptionFailed);
             }
@@ -190,16 +222,102 @@ fn read_frames<R: Read, W: Write>(
         if first != expected {
             return Err(Error::DecryptionFailed);
         }
-        let iv = reader.array::<IV_LEN>()?;
-        reader.read_into(&mut buffer, frame_length + TAG_LEN)?;
-        let aad = body_aad(&header.message_id, Segment::Frame, expected, frame_length as u64);
-        let plain_len = open(key, &iv, &aad, &mut buffer)?;
-        output.write_all(buffer.get(..plain_len).ok_or(Error::DecryptionFailed)?)?;
+        if slot <= BATCH_BYTES {
+            if slab.is_empty() {
+                batch_first = expected;
+            }
+            let start = slab.len();
+            slab.resize(start + slot, 0);
+            reader.read_exact_into(slab.get_mut(start..).ok_or(Error::DecryptionFailed)?)?;
+            if slab.len() >= per_batch * slot {
+                open_and_write(
+                    &mut slab,
+                    slot,
+                    frame_length,
+                    key,
+                    header,
+                    batch_first,
+                    parallel,
+                    output,
+                )?;
+            }
+        } else {
+            // Frames larger than a batch: one at a time, the buffer growing as bytes arrive.
+            let iv = reader.array::<IV_LEN>()?;
+            reader.read_into(&mut buffer, frame_length + TAG_LEN)?;
+            let aad = body_aad(&header.message_id, Segment::Frame, expected, frame_length as u64);
+            let plain_len = open(key, &iv, &aad, &mut buffer)?;
+            output.write_all(buffer.get(..plain_len).ok_or(Error::DecryptionFailed)?)?;
+        }
         expected = expected
             .checked_add(1)
             .filter(|n| *n != FINAL_FRAME_MARKER)
             .ok_or(Error::DecryptionFailed)?;
     }
+}
+
+/// Opens the batched frames (IV, ciphertext and tag per slot), writes their plaintext in
+/// order, and empties the batch.
+#[allow(clippy::too_many_arguments)]
+fn open_and_write<W: Write>(
+    slab: &mut Vec<u8>,
+    slot: usize,
+    frame_length: usize,
+    key: &AesGcmKey,
+    header: &MessageHeader,
+    first: u32,
+    parallel: bool,
+    output: &mut W,
+) -> Result<(), Error> {
+    if slab.is_empty() {
+        return Ok(());
+    }
+    open_frames(slab, slot, frame_length, key, header, first, parallel)?;
+    for frame in slab.chunks_exact(slot) {
+        output
+            .write_all(frame.get(IV_LEN..IV_LEN + frame_length).ok_or(Error::DecryptionFailed)?)?;
+    }
+    slab.clear();
+    Ok(())
+}
+
+fn open_frames(
+    frames: &mut [u8],
+    slot: usize,
+    frame_length: usize,
+    key: &AesGcmKey,
+    header: &MessageHeader,
+    first: u32,
+    parallel: bool,
+) -> Result<(), Error> {
+    let count = frames.len() / slot;
+    if parallel && count >= 8 {
+        let half = count / 2;
+        let (left, right) = frames.split_at_mut(half * slot);
+        let second = u32::try_from(half)
+            .ok()
+            .and_then(|half| first.checked_add(half))
+            .ok_or(Error::DecryptionFailed)?;
+        return std::thread::scope(|scope| {
+            let helper =
+                scope.spawn(|| open_frames(right, slot, frame_length, key, header, second, false));
+            let mine = open_frames(left, slot, frame_length, key, header, first, false);
+            let theirs = helper.join().map_err(|_| Error::DecryptionFailed)?;
+            mine.and(theirs)
+        });
+    }
+    for (index, frame) in frames.chunks_exact_mut(slot).enumerate() {
+        let sequence_number = u32::try_from(index)
+            .ok()
+            .and_then(|index| first.checked_add(index))
+            .ok_or(Error::DecryptionFailed)?;
+        let (iv, sealed) = frame.split_at_mut(IV_LEN);
+        let iv: [u8; IV_LEN] = (&*iv).try_into().map_err(|_| Error::DecryptionFailed)?;
+        let aad =
+            body_aad(&header.message_id, Segment::Frame, sequence_number, frame_length as u64);
+        open(key, &iv, &aad, sealed)?;
+    }
+    Ok(())
 }
 
 /// Decrypts a non-framed body; its plaintext is returned whole.

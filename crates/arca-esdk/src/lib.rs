@@ -33,9 +33,10 @@
 //! # Bounds
 //!
 //! Every length field is checked against what follows it, and buffers grow only as bytes
-//! arrive, so a lying length costs no memory. Streaming holds at most two frames when
-//! encrypting and one when decrypting (plus 1 MiB for the signature hash when a second
-//! core hashes); a non-framed body (read-only, at most 64 GiB by the format) is held
+//! arrive, so a lying length costs no memory. Streaming holds at most two batches of
+//! about 1 MiB of frames when encrypting and one when decrypting (or two frames / one
+//! frame when frames are larger), plus about 1 MiB in flight to the hashing core for signed
+//! suites; a non-framed body (read-only, at most 64 GiB by the format) is held
 //! whole. [`Client::max_encrypted_data_keys`] caps the wrapped keys a message may carry.
 //!
 //! ```

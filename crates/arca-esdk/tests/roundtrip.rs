@@ -316,3 +316,33 @@ fn batched_and_parallel_encryption_at_batch_boundaries() {
         }
     }
 }
+
+#[test]
+fn batched_parallel_decryption_refuses_tampering_anywhere() {
+    let cmm = DefaultCmm::from_keyring(aes("k", 32));
+    let plaintext: Vec<u8> = (0..2_500_000u32).map(|i| (i % 241) as u8).collect();
+    let options = EncryptOptions {
+        suite: Some(AlgorithmSuite::Aes256GcmHkdfSha512CommitKey),
+        frame_length: 4096,
+        ..Default::default()
+    };
+    let (message, _) = Client::default().encrypt(&cmm, &plaintext, &options).unwrap();
+    let mut streamed = Vec::new();
+    Client::default()
+        .decrypt_stream(&cmm, &DecryptOptions::default(), &message[..], &mut streamed)
+        .unwrap();
+    assert!(streamed == plaintext);
+    for position in [400, message.len() / 3, message.len() / 2 + 7, message.len() - 20] {
+        let mut tampered = message.clone();
+        tampered[position] ^= 0x40;
+        assert!(Client::default().decrypt(&cmm, &tampered, &DecryptOptions::default()).is_err());
+        let mut partial = Vec::new();
+        assert!(
+            Client::default()
+                .decrypt_stream(&cmm, &DecryptOptions::default(), &tampered[..], &mut partial)
+                .is_err()
+        );
+        // Whatever was released is a verified prefix of the plaintext.
+        assert!(partial.len() < plaintext.len() && plaintext.starts_with(&partial));
+    }
+}
