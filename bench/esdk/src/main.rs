@@ -98,7 +98,13 @@ fn main() {
     println!("size {:.0} MiB, frame 4096, raw AES-256 keyring", size as f64 / MIB);
 
     let mut rows = Vec::new();
-    for suite in [AlgorithmSuite::Aes256GcmHkdfSha512CommitKeyEcdsaP384, AlgorithmSuite::Aes256GcmHkdfSha512CommitKey] {
+    let configurations = [
+        (AlgorithmSuite::Aes256GcmHkdfSha512CommitKeyEcdsaP384, false),
+        (AlgorithmSuite::Aes256GcmHkdfSha512CommitKey, false),
+        (AlgorithmSuite::Aes256GcmHkdfSha512CommitKey, true),
+    ];
+    for (suite, parallel_frames) in configurations {
+        let client = Client { parallel_frames, ..Client::default() };
         let path = dir.join(format!("{:04x}.enc", suite.id()));
         let options = EncryptOptions { suite: Some(suite), frame_length: 4096, ..Default::default() };
         let start = Instant::now();
@@ -114,7 +120,7 @@ fn main() {
         sink.flush().unwrap();
         let decrypt = size as f64 / MIB / start.elapsed().as_secs_f64();
         std::fs::remove_file(&path).unwrap();
-        rows.push((suite, encrypt, decrypt));
+        rows.push((suite, parallel_frames, encrypt, decrypt));
     }
     let plaintext = vec![5u8; 1024];
     let options = EncryptOptions::default();
@@ -131,12 +137,13 @@ fn main() {
     let decrypt_rate = messages as f64 / start.elapsed().as_secs_f64();
     let peak = peak_rss_mib();
 
-    for (suite, encrypt, decrypt) in &rows {
+    for (suite, parallel_frames, encrypt, decrypt) in &rows {
         let limit = if suite.is_signed() { sha_limit } else { aes_limit };
         let which = if suite.is_signed() { "SHA-384" } else { "AES-GCM" };
         println!(
-            "arca   0x{:04x}: encrypt {encrypt:>7.0} MiB/s ({:>3.0}% of {which} limit), decrypt {decrypt:>7.0} MiB/s ({:>3.0}%)",
+            "arca   0x{:04x}{}: encrypt {encrypt:>7.0} MiB/s ({:>3.0}% of {which} limit), decrypt {decrypt:>7.0} MiB/s ({:>3.0}%)",
             suite.id(),
+            if *parallel_frames { " parallel_frames" } else { "" },
             encrypt / limit * 100.0,
             decrypt / limit * 100.0
         );
@@ -157,7 +164,7 @@ fn main() {
                 text.lines().find_map(|l| l.strip_prefix(key).and_then(|v| v.trim().parse().ok()))
             };
             if let (Some(py_enc), Some(py_dec), Some(py_msgs)) = (value("python_0578_encrypt_mibs"), value("python_0578_decrypt_mibs"), value("python_messages_encrypt_per_s")) {
-                let (_, encrypt, decrypt) = rows[0];
+                let (_, _, encrypt, decrypt) = rows[0];
                 println!(
                     "ratios arca/python: 0x0578 encrypt {:.1}x, decrypt {:.1}x, 1 KiB messages {:.1}x",
                     encrypt / py_enc,

@@ -167,8 +167,11 @@ impl Settings {
                 .ok_or_else(|| anyhow!("unknown commitment policy {text:?}"))?,
             None => CommitmentPolicy::default(),
         };
-        let client =
-            Client { commitment_policy, max_encrypted_data_keys: common.max_encrypted_data_keys };
+        let client = Client {
+            commitment_policy,
+            max_encrypted_data_keys: common.max_encrypted_data_keys,
+            parallel_frames: false,
+        };
         let mut keyrings: Vec<Arc<dyn Keyring>> = Vec::new();
         for spec in group_wrapping_keys(&common.wrapping_keys) {
             keyrings.push(parse_wrapping_key(&spec)?);

@@ -141,7 +141,8 @@ pub(crate) fn decrypt_stream<R: Read, W: Write>(
         reader.digest.update(&header.serialize_auth())?;
         let held = match header.content_type {
             ContentType::Framed => {
-                let parallel = !suite.is_signed()
+                let parallel = client.parallel_frames
+                    && !suite.is_signed()
                     && len_hint.is_none_or(|len| len >= crate::digesting::PARALLEL_THRESHOLD)
                     && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
                 read_frames(&mut reader, &content_key, &header, output, parallel)?

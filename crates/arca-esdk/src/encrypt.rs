@@ -157,7 +157,8 @@ pub(crate) fn encrypt_stream<R: Read, W: Write>(
         writer.write(&authenticated)?;
         writer.write(&header.serialize_auth())?;
         let mut counted = Counted { input, limit: options.plaintext_length, read: 0 };
-        let parallel = !suite.is_signed()
+        let parallel = client.parallel_frames
+            && !suite.is_signed()
             && options
                 .plaintext_length
                 .is_none_or(|len| len >= crate::digesting::PARALLEL_THRESHOLD)

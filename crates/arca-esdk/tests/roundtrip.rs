@@ -286,6 +286,7 @@ fn large_signed_messages_hash_on_a_second_core_and_still_verify() {
 
 #[test]
 fn batched_and_parallel_encryption_at_batch_boundaries() {
+    let client = Client { parallel_frames: true, ..Client::default() };
     let cmm = DefaultCmm::from_keyring(aes("k", 32));
     let batch = (1usize << 20) / (4096 + 32) * 4096;
     let plaintext: Vec<u8> = (0..(3 * batch + 10) as u32).map(|i| (i % 253) as u8).collect();
@@ -298,15 +299,11 @@ fn batched_and_parallel_encryption_at_batch_boundaries() {
                 let options =
                     EncryptOptions { suite: Some(suite), frame_length, ..Default::default() };
                 let mut streamed = Vec::new();
-                Client::default()
-                    .encrypt_stream(&cmm, &options, &plaintext[..len], &mut streamed)
-                    .unwrap();
-                let (one_shot, _) =
-                    Client::default().encrypt(&cmm, &plaintext[..len], &options).unwrap();
+                client.encrypt_stream(&cmm, &options, &plaintext[..len], &mut streamed).unwrap();
+                let (one_shot, _) = client.encrypt(&cmm, &plaintext[..len], &options).unwrap();
                 for message in [streamed, one_shot] {
-                    let (decrypted, _) = Client::default()
-                        .decrypt(&cmm, &message, &DecryptOptions::default())
-                        .unwrap();
+                    let (decrypted, _) =
+                        client.decrypt(&cmm, &message, &DecryptOptions::default()).unwrap();
                     assert!(
                         decrypted == plaintext[..len],
                         "{suite} len {len} frame {frame_length}"
@@ -319,6 +316,7 @@ fn batched_and_parallel_encryption_at_batch_boundaries() {
 
 #[test]
 fn batched_parallel_decryption_refuses_tampering_anywhere() {
+    let client = Client { parallel_frames: true, ..Client::default() };
     let cmm = DefaultCmm::from_keyring(aes("k", 32));
     let plaintext: Vec<u8> = (0..2_500_000u32).map(|i| (i % 241) as u8).collect();
     let options = EncryptOptions {
@@ -326,19 +324,17 @@ fn batched_parallel_decryption_refuses_tampering_anywhere() {
         frame_length: 4096,
         ..Default::default()
     };
-    let (message, _) = Client::default().encrypt(&cmm, &plaintext, &options).unwrap();
+    let (message, _) = client.encrypt(&cmm, &plaintext, &options).unwrap();
     let mut streamed = Vec::new();
-    Client::default()
-        .decrypt_stream(&cmm, &DecryptOptions::default(), &message[..], &mut streamed)
-        .unwrap();
+    client.decrypt_stream(&cmm, &DecryptOptions::default(), &message[..], &mut streamed).unwrap();
     assert!(streamed == plaintext);
     for position in [400, message.len() / 3, message.len() / 2 + 7, message.len() - 20] {
         let mut tampered = message.clone();
         tampered[position] ^= 0x40;
-        assert!(Client::default().decrypt(&cmm, &tampered, &DecryptOptions::default()).is_err());
+        assert!(client.decrypt(&cmm, &tampered, &DecryptOptions::default()).is_err());
         let mut partial = Vec::new();
         assert!(
-            Client::default()
+            client
                 .decrypt_stream(&cmm, &DecryptOptions::default(), &tampered[..], &mut partial)
                 .is_err()
         );
