@@ -128,3 +128,47 @@ fn base64_is_detected_and_decoded() {
     assert_eq!(std::fs::read(dir.join("dec")).unwrap(), b"hello base64");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn directories_suffixes_and_no_overwrite() {
+    let dir = scratch("dirs");
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    std::fs::write(dir.join("key"), [5u8; 24]).unwrap();
+    std::fs::create_dir_all(dir.join("in/nested/deeper")).unwrap();
+    std::fs::write(dir.join("in/a.txt"), b"alpha").unwrap();
+    std::fs::write(dir.join("in/nested/deeper/b.txt"), b"beta").unwrap();
+    let key = format!("key-file={}", path("key"));
+    let wrap = ["-w", "provider=raw-aes", "namespace=ns", "name=k"];
+    let (input, encrypted, decrypted) = (path("in"), path("enc"), path("dec"));
+    // A directory needs --recursive.
+    let mut args = vec!["encrypt", "-i", &input, "-o", &encrypted];
+    args.extend(wrap);
+    args.push(&key);
+    assert!(run(&args).is_err());
+    args.push("--recursive");
+    run(&args).unwrap();
+    assert!(dir.join("enc/a.txt.encrypted").is_file());
+    assert!(dir.join("enc/nested/deeper/b.txt.encrypted").is_file());
+    let mut args = vec!["decrypt", "-r", "-i", &encrypted, "-o", &decrypted, "--suffix", ".plain"];
+    args.extend(wrap);
+    args.push(&key);
+    run(&args).unwrap();
+    assert_eq!(
+        std::fs::read(dir.join("dec/nested/deeper/b.txt.encrypted.plain")).unwrap(),
+        b"beta"
+    );
+    // --no-overwrite leaves an existing output untouched.
+    std::fs::write(dir.join("dec/a.txt.encrypted.plain"), b"keep me").unwrap();
+    args.push("--no-overwrite");
+    args.push("--quiet");
+    run(&args).unwrap();
+    assert_eq!(std::fs::read(dir.join("dec/a.txt.encrypted.plain")).unwrap(), b"keep me");
+    // A single file into an existing directory gets the default suffix.
+    let single = path("in/a.txt");
+    let mut args = vec!["encrypt", "-i", &single, "-o", &decrypted];
+    args.extend(wrap);
+    args.push(&key);
+    run(&args).unwrap();
+    assert!(dir.join("dec/a.txt.encrypted").is_file());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
