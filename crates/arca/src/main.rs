@@ -5,6 +5,7 @@
 //! arca admin create-account --name NAME                   make an account (bootstrap admin only)
 //! arca admin rotate-root-key                              re-wrap everything under a new root key
 //! arca audit verify FILE... [--data-dir DIR]              check the audit log's hash chain
+//! arca encrypt|decrypt --input ... --output ... --wrapping-keys ...   AWS Encryption SDK messages
 //! ```
 
 mod cmd;
@@ -30,6 +31,10 @@ enum Command {
     /// Work with the audit log.
     #[command(subcommand)]
     Audit(cmd::audit::AuditCommand),
+    /// Encrypt files, directories or stdin into AWS Encryption SDK messages.
+    Encrypt(arca_esdk::cli::EncryptArgs),
+    /// Decrypt AWS Encryption SDK messages.
+    Decrypt(arca_esdk::cli::DecryptArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,12 +43,25 @@ fn main() -> ExitCode {
         Command::Server(args) => cmd::server::run(args),
         Command::Admin(command) => cmd::admin::run(command),
         Command::Audit(command) => cmd::audit::run(command),
+        Command::Encrypt(args) => esdk("encrypt", arca_esdk::cli::run_encrypt(args)),
+        Command::Decrypt(args) => esdk("decrypt", arca_esdk::cli::run_decrypt(args)),
     };
     match outcome {
         Ok(code) => code,
         Err(error) => {
             eprintln!("arca: {error:#}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// `arca encrypt|decrypt` report a refused message as one line and exit 1.
+fn esdk(name: &str, result: anyhow::Result<()>) -> anyhow::Result<ExitCode> {
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(error) => {
+            eprintln!("arca {name}: {error:#}");
+            Ok(ExitCode::from(1))
         }
     }
 }
