@@ -5,7 +5,7 @@ import json
 import botocore.exceptions
 import pytest
 
-from conftest import user_with_policy
+from arca_harness import user_with_policy
 
 
 def error_code(excinfo):

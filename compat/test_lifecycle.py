@@ -10,7 +10,7 @@ import botocore.exceptions
 import pytest
 
 from arca_admin import admin_call
-from conftest import ArcaServer, arca_bin
+from arca_harness import ArcaServer, arca_bin
 
 DAY = 86_400
 

@@ -9,7 +9,7 @@ import uuid
 import botocore.exceptions
 import pytest
 
-from conftest import ArcaServer, arca_bin
+from arca_harness import ArcaServer, arca_bin
 
 
 @pytest.fixture()
