@@ -292,11 +292,17 @@ async fn authenticate(
     peer: Option<SocketAddr>,
 ) -> Result<Authenticated, AuthFailure> {
     let json_style = parts.headers.contains_key("x-amz-target");
-    let headers: Vec<(&str, &str)> = parts
+    let mut headers: Vec<(&str, &str)> = parts
         .headers
         .iter()
         .filter_map(|(name, value)| value.to_str().ok().map(|v| (name.as_str(), v)))
         .collect();
+    // HTTP/2 carries the host as the :authority pseudo-header, which clients sign as `host`.
+    if !parts.headers.contains_key(http::header::HOST)
+        && let Some(authority) = parts.uri.authority()
+    {
+        headers.push(("host", authority.as_str()));
+    }
     let streaming =
         header(&parts.headers, "x-amz-content-sha256") == Some(arca_sigv4::STREAMING_PAYLOAD);
     let payload = if streaming {

@@ -192,7 +192,10 @@ impl Server {
         let invalidation = [state.kms.spawn_invalidation(), state.identity.spawn_invalidation()];
         let jobs = spawn_jobs(Arc::clone(&state));
         let keyring_reload = spawn_keyring_reload(Arc::clone(&state));
-        serve::serve(listener, tls, state, shutdown).await;
+        serve::serve(listener, tls, Arc::clone(&state), shutdown).await;
+        if !state.audit.sync_head(Duration::from_secs(10)).await {
+            tracing::warn!("the audit chain head in the store trails the log file");
+        }
         jobs.abort();
         keyring_reload.abort();
         for task in invalidation {

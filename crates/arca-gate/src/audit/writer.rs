@@ -61,6 +61,7 @@ type Pending = (Value, oneshot::Sender<Result<(), String>>);
 #[derive(Clone)]
 pub struct AuditLog {
     sender: mpsc::Sender<Pending>,
+    stored_head: Arc<HeadSlot>,
 }
 
 impl std::fmt::Debug for AuditLog {
@@ -96,12 +97,25 @@ impl AuditLog {
         };
         let file = OpenOptions::new().create(true).append(true).open(&path)?;
         let (sender, receiver) = mpsc::channel::<Pending>();
+        let stored_head = Arc::new(HeadSlot::default());
         let runtime = tokio::runtime::Handle::current();
-        let mut writer = Writer { options, path, file, head, store, runtime };
+        let slot = Arc::clone(&stored_head);
+        std::thread::Builder::new()
+            .name("arca-audit-head".into())
+            .spawn(move || slot.run(store, runtime))?;
+        let mut writer =
+            Writer { options, path, file, head, stored_head: Arc::clone(&stored_head) };
         std::thread::Builder::new()
             .name("arca-audit".into())
             .spawn(move || writer.run(receiver))?;
-        Ok(Self { sender })
+        Ok(Self { sender, stored_head })
+    }
+
+    /// Waits (up to `timeout`) until the chain head in the store has caught up with
+    /// every event written; call on shutdown so a cut-off tail stays detectable.
+    pub async fn sync_head(&self, timeout: std::time::Duration) -> bool {
+        let slot = Arc::clone(&self.stored_head);
+        tokio::task::spawn_blocking(move || slot.wait_stored(timeout)).await.unwrap_or(false)
     }
 
     /// Records one event and waits until it is durable (per the configured durability).
@@ -121,8 +135,68 @@ struct Writer {
     path: PathBuf,
     file: File,
     head: ChainHead,
-    store: Arc<dyn Store>,
-    runtime: tokio::runtime::Handle,
+    stored_head: Arc<HeadSlot>,
+}
+
+/// The newest chain head waiting to be copied into the store.
+///
+/// The store copy exists to detect a cut-off tail; it may trail the file (the writer
+/// resumes from the file's own last line), so it is written by its own thread, off
+/// the path that acknowledges requests: one store commit per batch would double the
+/// latency of every audited request. Heads that arrive while a commit runs are
+/// coalesced into the next one.
+#[derive(Default)]
+struct HeadSlot {
+    latest: std::sync::Mutex<Option<ChainHead>>,
+    ready: std::sync::Condvar,
+    /// (last sequence published, last sequence stored).
+    progress: std::sync::Mutex<(u64, u64)>,
+    stored: std::sync::Condvar,
+}
+
+impl HeadSlot {
+    fn publish(&self, head: ChainHead) {
+        self.progress.lock().unwrap_or_else(|p| p.into_inner()).0 = head.sequence;
+        *self.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(head);
+        self.ready.notify_one();
+    }
+
+    /// Waits until every published head is in the store, or `timeout` passes.
+    fn wait_stored(&self, timeout: std::time::Duration) -> bool {
+        let progress = self.progress.lock().unwrap_or_else(|p| p.into_inner());
+        let (progress, _) = self
+            .stored
+            .wait_timeout_while(progress, timeout, |(published, stored)| stored < published)
+            .unwrap_or_else(|p| p.into_inner());
+        progress.1 >= progress.0
+    }
+
+    fn run(&self, store: Arc<dyn Store>, runtime: tokio::runtime::Handle) {
+        loop {
+            let head = {
+                let mut latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
+                loop {
+                    if let Some(head) = latest.take() {
+                        break head;
+                    }
+                    latest = self.ready.wait(latest).unwrap_or_else(|p| p.into_inner());
+                }
+            };
+            let Ok(value) = serde_json::to_vec(&head) else { continue };
+            let commit =
+                store.commit(vec![Write::put(HEAD_TABLE, HEAD_KEY, value, Precondition::None)]);
+            match runtime.block_on(commit) {
+                Ok(_) => {
+                    let mut progress = self.progress.lock().unwrap_or_else(|p| p.into_inner());
+                    progress.1 = progress.1.max(head.sequence);
+                    self.stored.notify_all();
+                }
+                Err(error) => {
+                    tracing::error!(%error, sequence = head.sequence, "audit chain head could not be stored")
+                }
+            }
+        }
+    }
 }
 
 impl Writer {
@@ -174,14 +248,7 @@ impl Writer {
             Durability::Fsync => self.file.sync_data()?,
             Durability::Flush => self.file.flush()?,
         }
-        let value = serde_json::to_vec(&head).map_err(std::io::Error::other)?;
-        let store = Arc::clone(&self.store);
-        self.runtime.block_on(store.commit(vec![Write::put(
-            HEAD_TABLE,
-            HEAD_KEY,
-            value,
-            Precondition::None,
-        )]))?;
+        self.stored_head.publish(head.clone());
         self.head = head;
         if self.file.metadata()?.len() >= self.options.max_file_bytes {
             self.rotate()?;
