@@ -1,0 +1,26 @@
+"""Quality gates on a CI-sized slice of the evaluation set (the full set runs in bench/scan)."""
+import json
+
+from evaluation import detected_types, pii_scores, secret_scores, write_pii_corpus, write_secret_corpus
+
+# Measured on the same examples (README of secret-examples): Kingfisher 2.14 without validation.
+KINGFISHER_FLAGGED_POSITIVES = 127
+KINGFISHER_FLAGGED_NEGATIVES = 7
+
+
+def test_personal_and_financial_precision_recall(scan, tmp_path):
+    labels = write_pii_corpus(tmp_path / "pii", n=25)
+    result = scan(tmp_path / "pii", "--format", "json", "--identifiers", "ALL")
+    scores = pii_scores(labels, detected_types(result.findings()))
+    print(json.dumps(scores, indent=1))
+    failing = {k: v for k, v in scores.items() if v["precision"] < 0.95 or v["recall"] < 0.95}
+    assert not failing, failing
+
+
+def test_credential_examples_against_kingfisher(scan, tmp_path):
+    labels = write_secret_corpus(tmp_path / "secrets")
+    result = scan(tmp_path / "secrets", "--format", "json", "--identifiers", "ALL")
+    scores = secret_scores(labels, detected_types(result.findings()))
+    print(json.dumps(scores, indent=1))
+    assert scores["flagged_positives"] >= KINGFISHER_FLAGGED_POSITIVES
+    assert scores["flagged_negatives"] < KINGFISHER_FLAGGED_NEGATIVES
