@@ -179,18 +179,23 @@ def write_secret_corpus(directory: Path):
     data = json.loads(SECRET_EXAMPLES.read_text(encoding="utf-8"))
     labels = {}
     directory.mkdir(parents=True, exist_ok=True)
+    positives = {example.strip() for rule in data["rules"] for example in rule["examples"]}
     for rule in data["rules"]:
         for kind, examples in (("pos", rule["examples"]), ("neg", rule["negative_examples"])):
             for i, example in enumerate(examples):
                 name = f"{rule['rule']}-{kind}-{i}.txt"
                 (directory / name).write_text(example, encoding="utf-8")
-                labels[name] = (rule["rule"], kind == "pos")
+                # A negative of one rule that is, verbatim, a positive of another rule (the
+                # Slack and Vault token generations) is not a true negative.
+                conflicting = kind == "neg" and example.strip() in positives
+                labels[name] = (rule["rule"], kind == "pos", conflicting)
     return labels
 
 
 def secret_scores(labels, detected):
-    positives = [n for n, (_, p) in labels.items() if p]
-    negatives = [n for n, (_, p) in labels.items() if not p]
+    positives = [n for n, (_, p, _) in labels.items() if p]
+    negatives = [n for n, (_, p, _) in labels.items() if not p]
+    strict = [n for n, (_, p, conflicting) in labels.items() if not p and not conflicting]
     flagged_pos = [n for n in positives if detected.get(n)]
     flagged_neg = [n for n in negatives if detected.get(n)]
     return {
@@ -198,6 +203,8 @@ def secret_scores(labels, detected):
         "flagged_positives": len(flagged_pos),
         "negatives": len(negatives),
         "flagged_negatives": len(flagged_neg),
+        "strict_negatives": len(strict),
+        "flagged_strict_negatives": len([n for n in strict if detected.get(n)]),
         "recall": len(flagged_pos) / len(positives),
         "flagged_negative_files": sorted(flagged_neg),
     }

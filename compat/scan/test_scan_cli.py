@@ -58,7 +58,7 @@ def test_text_finding_shape_and_no_values(scan, tmp_path):
 
 
 def test_occurrence_cap_and_additional(scan, tmp_path):
-    lines = "".join(f"ssn {536000000 + i * 7 + 1:09d}\n" for i in range(40))
+    lines = "".join(f"ssn 536-{22 + i:02d}-{1000 + i:04d}\n" for i in range(40))
     path = write(tmp_path / "many.txt", lines)
     [finding] = scan(path, "--format", "json").findings()
     result = finding["classificationDetails"]["result"]
@@ -169,7 +169,7 @@ def test_office_documents(scan, tmp_path):
 
 def test_pdf_pages(scan, tmp_path):
     stream = b"BT /F1 12 Tf 72 712 Td (Social security: 536-22-8726) Tj ET"
-    pdf = b"%PDF-1.4\n1 0 obj <</Length %d>> stream\n%s\nendstream endobj\n%%%%EOF\n" % (len(stream), stream)
+    pdf = b"%PDF-1.4\n1 0 obj <</Length " + str(len(stream)).encode() + b">> stream\n" + stream + b"\nendstream endobj\n%%EOF\n"
     path = write(tmp_path / "form.pdf", pdf, "wb")
     [finding] = scan(path, "--format", "json").findings()
     pages = finding["classificationDetails"]["result"]["sensitiveData"][0]["detections"][0]["occurrences"]["pages"]

@@ -445,7 +445,7 @@ pub static CATALOG: &[Spec] = &[
     spec("MS_TEAMS_WEBHOOK", C, r"https://[a-z0-9.\-]+\.(?:webhook\.office|outlook\.office)\.com/webhook(?:b2)?/[0-9a-f\-]{36}@[0-9a-f\-]{36}/IncomingWebhook/[0-9a-f]{32}/[0-9a-f\-]{36}"),
     spec("PASSWORD_HASH", C, r"\$(?:1|2[abxy]?|5|6|8)\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,22}\$[./A-Za-z0-9]{22,86}|\$krb5asrep\$23\$[^:\s]+:[0-9a-f]{32}\$[0-9a-f]{64,}"),
     spec("CREDENTIALS_IN_COMMAND", C, r"(?i:psexec)[^\n]*\s-u\s+\S+\s+-p\s+(?P<v>\S+)|(?i:connect-viserver)[^\n]*-Password\s+['\x22]?(?P<w>[^\s'\x22]+)").check(nonempty_secret),
-    spec("GENERIC_SECRET", C, r#"(?i)(?:secret|token|passw(?:or)?d|passwd|pwd|api[_\-. ]?key|apikey|access[_\-.]?key|auth[_\-.]?key|client[_\-.]?secret|private[_\-.]?key|credentials?|unseal key \d)[A-Za-z0-9_\-.]{0,20}['"]?\s*(?:[:=]|=>|:=|\s)\s*[@'"`]?(?P<v>[A-Za-z0-9_\-+/=.!$%*#@^&~]{8,128})"#).check(v::generic_secret),
+    spec("GENERIC_SECRET", C, r#"(?i)(?:secret|token|passw(?:or)?d|passwd|pwd|api[_\-. ]?key|apikey|access[_\-.]?key|auth[_\-.]?key|client[_\-.]?secret|private[_\-.]?key|unseal key \d)[A-Za-z0-9_\-.]{0,20}['"]?\s*(?:[:=]|=>|:=|\s)\s*[@'"`]?(?P<v>[A-Za-z0-9_\-+/=.!$%*#@^&~]{8,128})"#).check(v::generic_secret),
     // --- Financial -------------------------------------------------------------------
     spec("BANK_ACCOUNT_NUMBER", F, ACCOUNT).kw(BANK),
     spec("FRANCE_BANK_ACCOUNT_NUMBER", F, r"\b(?:FR\d{2}[ ]?)?\d{5}[ ]?\d{5}[ ]?[0-9A-Z]{11}[ ]?\d{2}\b|\bFR\d{2}(?:[ ]?[0-9A-Z]{4}){5}[ ]?[0-9A-Z]{3}\b").kw(BANK).check(fr_bank),

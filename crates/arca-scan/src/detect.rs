@@ -84,6 +84,8 @@ pub(crate) struct Compiled {
     ignore_words: Vec<String>,
     max_distance: usize,
     has_keywords: bool,
+    /// A catch-all identifier whose hits yield to a specific identifier's hit on the same text.
+    generic: bool,
 }
 
 /// The compiled detection program shared by all scans with the same settings.
@@ -170,6 +172,7 @@ impl Detector {
                 ignore_words: Vec::new(),
                 max_distance: KEYWORD_DISTANCE,
                 has_keywords: !spec.keywords.is_empty(),
+                generic: spec.id == "GENERIC_SECRET",
             });
         }
         for identifier in custom {
@@ -198,6 +201,7 @@ impl Detector {
                 ignore_words: identifier.ignore_words.clone().unwrap_or_default(),
                 max_distance: identifier.maximum_match_distance.unwrap_or(50) as usize,
                 has_keywords: !keywords.is_empty(),
+                generic: false,
             });
         }
         let keyword_alnum_edges = keyword_patterns
@@ -281,10 +285,11 @@ impl Detector {
                 self.keyword_alnum_edges.get(pattern).copied().unwrap_or((false, false));
             let before = found.start().checked_sub(1).and_then(|i| bytes.get(i)).copied();
             let after = bytes.get(found.end()).copied();
-            if alnum_start && before.is_some_and(|b| b.is_ascii_alphabetic()) {
+            // A keyword inside a longer word or token does not count.
+            if alnum_start && before.is_some_and(|b| b.is_ascii_alphanumeric()) {
                 continue;
             }
-            if alnum_end && after.is_some_and(|b| b.is_ascii_alphabetic()) {
+            if alnum_end && after.is_some_and(|b| b.is_ascii_alphanumeric()) {
                 continue;
             }
             if let Some(owners) = self.keyword_owner.get(pattern) {
@@ -407,6 +412,21 @@ impl<'d> Collector<'d> {
         self.hits.clear();
         let structured = !matches!(location, Location::Text { .. } | Location::Page { .. });
         self.detector.detect(text, context, structured, &mut self.hits);
+        // A generic hit on text a specific identifier already reports is dropped.
+        let identifiers = &self.detector.identifiers;
+        let is_generic = |index: usize| identifiers.get(index).is_some_and(|c| c.generic);
+        if self.hits.iter().any(|hit| is_generic(hit.identifier)) {
+            let specific: Vec<(usize, usize)> = self
+                .hits
+                .iter()
+                .filter(|hit| !is_generic(hit.identifier))
+                .map(|hit| (hit.start, hit.end))
+                .collect();
+            self.hits.retain(|hit| {
+                !is_generic(hit.identifier)
+                    || !specific.iter().any(|(start, end)| *start < hit.end && hit.start < *end)
+            });
+        }
         // Overlapping hits of the same identifier (e.g. alternations) count once.
         self.hits.sort_by_key(|hit| (hit.identifier, hit.start));
         let mut last: Option<(usize, usize)> = None;

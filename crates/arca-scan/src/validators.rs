@@ -817,6 +817,13 @@ pub fn generic_secret(text: &str) -> bool {
     if value.starts_with('/') || value.contains("://") || value.matches('/').count() >= 3 {
         return false;
     }
+    // Hex strings are secrets at key-like lengths; other lengths (40: a git commit id) are
+    // usually digests and ids.
+    if value.chars().all(|c| c.is_ascii_hexdigit())
+        && !matches!(value.len(), 24 | 32 | 48 | 64 | 96 | 128)
+    {
+        return false;
+    }
     let classes = [
         value.chars().any(|c| c.is_ascii_lowercase()),
         value.chars().any(|c| c.is_ascii_uppercase()),
