@@ -332,7 +332,32 @@ impl Detector {
             {
                 continue;
             }
-            for (start, end) in self.candidates(identifier, text) {
+            let whole = structured
+                || text.len() <= WINDOW_MARGIN * 8
+                || context_hits.iter().any(|(_, _, owners)| owners.contains(&index));
+            let spans = if whole {
+                self.candidates(identifier, text, 0, text.len())
+            } else {
+                // Search only around this identifier's keywords: a long text holds common
+                // keywords ("phone", "account") but few places where they matter.
+                let reach = identifier.max_distance + WINDOW_MARGIN;
+                let mut windows: Vec<(usize, usize)> = Vec::new();
+                for (k_start, k_end, owners) in &hits {
+                    if !owners.contains(&index) {
+                        continue;
+                    }
+                    let window = (k_start.saturating_sub(reach), (k_end + reach).min(text.len()));
+                    match windows.last_mut() {
+                        Some(last) if window.0 <= last.1 => last.1 = last.1.max(window.1),
+                        _ => windows.push(window),
+                    }
+                }
+                windows
+                    .into_iter()
+                    .flat_map(|(start, end)| self.candidates(identifier, text, start, end))
+                    .collect()
+            };
+            for (start, end) in spans {
                 if near(index, start, end, identifier.max_distance) {
                     out.push(Hit { identifier: index, start, end });
                 }
@@ -345,7 +370,7 @@ impl Detector {
         for set_index in self.free_set.matches(text).iter() {
             let Some(index) = self.free_index.get(set_index).copied() else { continue };
             let Some(identifier) = self.identifiers.get(index) else { continue };
-            for (start, end) in self.candidates(identifier, text) {
+            for (start, end) in self.candidates(identifier, text, 0, text.len()) {
                 if identifier.rule == KeywordRule::Absent
                     && identifier.has_keywords
                     && near(index, start, end, identifier.max_distance)
@@ -357,11 +382,27 @@ impl Detector {
         }
     }
 
-    /// Regex matches that pass the validator, ignore words and allow lists, as value spans.
-    fn candidates(&self, identifier: &Compiled, text: &str) -> Vec<(usize, usize)> {
+    /// Regex matches starting in `start..end` of `text` that pass the validator, ignore
+    /// words and allow lists, as value spans.
+    fn candidates(
+        &self,
+        identifier: &Compiled,
+        text: &str,
+        start: usize,
+        end: usize,
+    ) -> Vec<(usize, usize)> {
         let mut spans = Vec::new();
-        for captures in identifier.regex.captures_iter(text) {
-            let Some(whole) = captures.get(0) else { continue };
+        let (start, end) = (floor_boundary(text, start), floor_boundary(text, end));
+        let haystack = text.get(..end).unwrap_or(text);
+        let mut at = start;
+        while at <= haystack.len() {
+            let Some(captures) = identifier.regex.captures_at(haystack, at) else { break };
+            let Some(whole) = captures.get(0) else { break };
+            at = if whole.end() > whole.start() {
+                whole.end()
+            } else {
+                next_boundary(haystack, whole.end())
+            };
             let value = captures.name("v").or_else(|| captures.name("w")).unwrap_or(whole);
             let value_text = value.as_str();
             if let Some(validator) = identifier.validator
@@ -379,6 +420,26 @@ impl Detector {
         }
         spans
     }
+}
+
+/// Bytes searched on each side of a keyword beyond the keyword distance: room for the
+/// longest value a keyword-gated identifier matches.
+const WINDOW_MARGIN: usize = 256;
+
+fn floor_boundary(text: &str, mut index: usize) -> usize {
+    index = index.min(text.len());
+    while index > 0 && !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+fn next_boundary(text: &str, index: usize) -> usize {
+    let mut next = index + 1;
+    while next < text.len() && !text.is_char_boundary(next) {
+        next += 1;
+    }
+    next
 }
 
 /// Per-identifier tally for one object.
