@@ -249,3 +249,20 @@ def test_table_output(scan, tmp_path):
     assert "USA_SOCIAL_SECURITY_NUMBER x1" in result.stdout
     assert "Scanned 1 objects" in result.stdout
     assert "536-22-8726" not in result.stdout
+
+
+def test_email_with_base64_attachment(scan, tmp_path):
+    import base64
+    attachment = io.BytesIO()
+    with zipfile.ZipFile(attachment, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("payroll.csv", "name,ssn\nAlice,536-22-8726\n")
+    body = base64.encodebytes(attachment.getvalue()).decode()
+    eml = (
+        "From: hr@example.com\nTo: a@example.com\nSubject: payroll\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nSee attached.\n'
+        "--b\nContent-Type: application/zip\nContent-Transfer-Encoding: base64\n\n" + body + "\n--b--\n"
+    )
+    path = write(tmp_path / "mail.eml", eml)
+    [finding] = scan(path, "--format", "json").findings()
+    assert finding["classificationDetails"]["result"]["mimeType"] == "message/rfc822"
+    assert types_of(finding) == {"USA_SOCIAL_SECURITY_NUMBER"}

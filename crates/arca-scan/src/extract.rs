@@ -366,9 +366,8 @@ impl Extraction<'_, '_> {
             Format::JsonLines => self.scan_json_lines(&mut reader)?,
             Format::Csv => self.scan_table(&mut reader, b',')?,
             Format::Tsv => self.scan_table(&mut reader, b'\t')?,
-            Format::Text | Format::Xml | Format::Html | Format::Eml => {
-                self.scan_text(&mut reader, 1)?
-            }
+            Format::Text | Format::Xml | Format::Html => self.scan_text(&mut reader, 1)?,
+            Format::Eml => self.scan_email(&mut reader, name, depth)?,
             Format::Pdf => self.scan_pdf(&mut reader)?,
             Format::Xlsx | Format::Docx => {}
             Format::Parquet => {
@@ -705,6 +704,56 @@ impl Extraction<'_, '_> {
     /// Scans a cell.
     pub(crate) fn cell_segment(&mut self, text: &str, column_name: &str, location: Location) {
         self.collector.segment(text, column_name, &location);
+    }
+
+    /// An email: the raw message as text, then each base64-encoded MIME part decoded and
+    /// scanned as an object of its own (attachments may be archives or documents).
+    fn scan_email(&mut self, reader: &mut dyn Read, name: &str, depth: u32) -> Result<(), Skip> {
+        use base64::Engine as _;
+        let bytes = self.read_bounded(reader, "email message")?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        self.collector.segment(&text, "", &Location::Text { first_line: 1 });
+        let mut lines = text.lines().peekable();
+        let mut part = 0;
+        while let Some(line) = lines.next() {
+            let lower = line.to_ascii_lowercase();
+            if !(lower.starts_with("content-transfer-encoding:") && lower.contains("base64")) {
+                continue;
+            }
+            // Skip the rest of the part's headers.
+            for header in lines.by_ref() {
+                if header.trim().is_empty() {
+                    break;
+                }
+            }
+            let mut encoded = String::new();
+            while let Some(body) = lines.peek() {
+                if body.trim().is_empty() || body.starts_with("--") {
+                    break;
+                }
+                encoded.push_str(body.trim());
+                lines.next();
+            }
+            part += 1;
+            let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.as_bytes())
+            else {
+                self.skipped.push(SkippedPart {
+                    path: format!("{name}!part{part}"),
+                    reason: "INVALID_BASE64".into(),
+                });
+                continue;
+            };
+            if depth + 1 >= self.limits.max_depth {
+                continue;
+            }
+            let part_name = format!("{name}!part{part}");
+            if let Err(Skip(reason)) =
+                self.scan_stream(&mut Cursor::new(decoded), &part_name, depth + 1, None)
+            {
+                self.skipped.push(SkippedPart { path: part_name, reason });
+            }
+        }
+        Ok(())
     }
 
     fn scan_pdf(&mut self, reader: &mut dyn Read) -> Result<(), Skip> {
