@@ -266,3 +266,53 @@ def test_email_with_base64_attachment(scan, tmp_path):
     [finding] = scan(path, "--format", "json").findings()
     assert finding["classificationDetails"]["result"]["mimeType"] == "message/rfc822"
     assert types_of(finding) == {"USA_SOCIAL_SECURITY_NUMBER"}
+
+
+def _avro_long(value):
+    n = (value << 1) ^ (value >> 63)
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n == 0:
+            out.append(byte)
+            return bytes(out)
+        out.append(byte | 0x80)
+
+
+def _avro_string(text):
+    data = text.encode()
+    return _avro_long(len(data)) + data
+
+
+def avro_file(schema, rows, codec="deflate"):
+    """An Avro object container with one block, written by hand (no Avro library needed)."""
+    import zlib
+    header = b"Obj\x01" + _avro_long(2) + _avro_string("avro.schema") + _avro_string(json.dumps(schema))
+    header += _avro_string("avro.codec") + _avro_string(codec) + _avro_long(0)
+    sync = bytes(range(16))
+    block = b"".join(rows)
+    if codec == "deflate":
+        compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+        block = compressor.compress(block) + compressor.flush()
+    return header + sync + _avro_long(len(rows)) + _avro_long(len(block)) + block + sync
+
+
+def test_avro_records(scan, tmp_path):
+    schema = {"type": "record", "name": "Customer", "fields": [
+        {"name": "name", "type": "string"},
+        {"name": "tax", "type": {"type": "record", "name": "Tax", "fields": [{"name": "ssn", "type": ["null", "string"]}]}},
+    ]}
+    rows = [_avro_string("Alice") + _avro_long(0), _avro_string("Bob") + _avro_long(1) + _avro_string("536-22-8726")]
+    path = write(tmp_path / "customers.avro", avro_file(schema, rows), "wb")
+    [finding] = scan(path, "--format", "json").findings()
+    result = finding["classificationDetails"]["result"]
+    assert result["mimeType"] == "application/avro"
+    records = result["sensitiveData"][0]["detections"][0]["occurrences"]["records"]
+    assert records == [{"recordIndex": 1, "jsonPath": "$.tax.ssn"}]
+
+
+def test_parquet_is_skipped_with_reason(scan, tmp_path):
+    path = write(tmp_path / "t.parquet", b"PAR1" + b"\0" * 64 + b"PAR1", "wb")
+    result = scan(path, "--format", "json")
+    assert result.summary()["skipped"][0]["reason"].startswith("UNSUPPORTED_FILE_TYPE: Parquet")

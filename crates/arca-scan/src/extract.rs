@@ -375,11 +375,7 @@ impl Extraction<'_, '_> {
                     "UNSUPPORTED_FILE_TYPE: Parquet extraction is not built in yet".into(),
                 ));
             }
-            Format::Avro => {
-                return Err(Skip(
-                    "UNSUPPORTED_FILE_TYPE: Avro extraction is not built in yet".into(),
-                ));
-            }
+            Format::Avro => self.scan_avro(&mut reader)?,
             Format::Binary(kind) => return Err(Skip(format!("UNSUPPORTED_FILE_TYPE: {kind}"))),
         }
         Ok(format)
@@ -754,6 +750,27 @@ impl Extraction<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    fn scan_avro(&mut self, reader: &mut dyn Read) -> Result<(), Skip> {
+        let bytes = self.read_bounded(reader, "Avro file")?;
+        let limit = self.remaining();
+        let collector = &mut *self.collector;
+        crate::avro::records(&bytes, limit, &mut |index, path, value| {
+            collector.segment(
+                value,
+                path,
+                &Location::Record { index, json_path: path.to_string() },
+            );
+        })
+        .map_err(|reason| {
+            if reason.contains("_") && reason.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            {
+                Skip(reason)
+            } else {
+                Skip(format!("INVALID_FILE: Avro: {reason}"))
+            }
+        })
     }
 
     fn scan_pdf(&mut self, reader: &mut dyn Read) -> Result<(), Skip> {

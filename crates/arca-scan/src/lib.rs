@@ -12,7 +12,8 @@
 //!   credential formats and Chinese identifiers), validated by the check algorithms in
 //!   [`validators`].
 //! - Formats are detected by content: text, CSV/TSV, JSON, JSON Lines, XML/HTML, EML,
-//!   XLSX, DOCX, PDF (text streams), gzip, zip and tar (nested, bounded).
+//!   XLSX, DOCX, PDF (text streams), Avro, gzip, zip and tar (nested, bounded); Parquet
+//!   is recognised and reported as skipped.
 //! - Sources that do I/O sit behind features: `cli` (the `arca scan` command, local
 //!   files) and `s3` (S3-compatible buckets).
 //!
@@ -27,6 +28,7 @@
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod avro;
 pub mod catalog;
 mod custom;
 mod detect;
