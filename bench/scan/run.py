@@ -113,11 +113,12 @@ def run_timed(command):
 PRESIDIO = r"""
 import sys, time, pathlib, spacy
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-from presidio_analyzer.nlp_engine import NlpEngine, SpacyNlpEngine
+from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 class BlankEngine(SpacyNlpEngine):
     def __init__(self):
         self.nlp = {"en": spacy.blank("en")}
         self.nlp_configuration = {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": "blank"}]}
+        self.ner_model_configuration = NerModelConfiguration()
     def load(self): pass
     def is_loaded(self): return True
 registry = RecognizerRegistry(); registry.load_predefined_recognizers()
