@@ -367,10 +367,37 @@ impl Detector {
         if self.free_index.is_empty() {
             return;
         }
-        for set_index in self.free_set.matches(text).iter() {
-            let Some(index) = self.free_index.get(set_index).copied() else { continue };
-            let Some(identifier) = self.identifiers.get(index) else { continue };
-            for (start, end) in self.candidates(identifier, text, 0, text.len()) {
+        // Slices of about PREFILTER_SLICE bytes cut at line ends: the set says which
+        // identifiers can match in each slice, and only those run there. Sensitive data
+        // is sparse, so most slices run none.
+        let mut slice_start = 0;
+        while slice_start < text.len() {
+            let mut slice_end = floor_boundary(text, slice_start + PREFILTER_SLICE);
+            if slice_end < text.len() {
+                let search = text.as_bytes().get(slice_end..).unwrap_or_default();
+                slice_end = memchr::memchr(b'\n', search).map_or(text.len(), |i| slice_end + i + 1);
+            }
+            let slice = text.get(slice_start..slice_end).unwrap_or_default();
+            for set_index in self.free_set.matches(slice).iter() {
+                let Some(index) = self.free_index.get(set_index).copied() else { continue };
+                self.free_hits(index, text, slice_start, slice_end, &near, out);
+            }
+            slice_start = slice_end;
+        }
+    }
+
+    fn free_hits(
+        &self,
+        index: usize,
+        text: &str,
+        start: usize,
+        end: usize,
+        near: &dyn Fn(usize, usize, usize, usize) -> bool,
+        out: &mut Vec<Hit>,
+    ) {
+        {
+            let Some(identifier) = self.identifiers.get(index) else { return };
+            for (start, end) in self.candidates(identifier, text, start, end) {
                 if identifier.rule == KeywordRule::Absent
                     && identifier.has_keywords
                     && near(index, start, end, identifier.max_distance)
@@ -425,6 +452,9 @@ impl Detector {
 /// Bytes searched on each side of a keyword beyond the keyword distance: room for the
 /// longest value a keyword-gated identifier matches.
 const WINDOW_MARGIN: usize = 256;
+
+/// Bytes of text per prefilter slice for identifiers that need no keyword.
+const PREFILTER_SLICE: usize = 16 * 1024;
 
 fn floor_boundary(text: &str, mut index: usize) -> usize {
     index = index.min(text.len());
