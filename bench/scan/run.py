@@ -96,11 +96,11 @@ def make_mixed_corpus(directory: Path, text_dir: Path) -> int:
     return total
 
 
-def run_timed(command):
+def run_timed(command, cwd=None):
     start = time.perf_counter()
     import tempfile
     with tempfile.TemporaryFile() as err_file:
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err_file)
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err_file, cwd=cwd)
         # Read stdout fully, then reap with wait4 for the child's own peak RSS.
         out = proc.stdout.read()
         _, status, usage = os.wait4(proc.pid, 0)
@@ -141,7 +141,8 @@ def main():
     parser.add_argument("--work", type=Path, default=HERE / "corpus")
     args = parser.parse_args()
     arca = os.environ.get("ARCA_BIN", str(ROOT / "target" / "release" / "arca"))
-    text_dir = args.work / f"text-{args.size_mb}"
+    args.work = args.work.resolve()
+    text_dir = (args.work / f"text-{args.size_mb}").resolve()
     if not text_dir.exists():
         make_text_corpus(text_dir, args.size_mb)
     size = sum(p.stat().st_size for p in text_dir.glob("*.txt"))
@@ -152,7 +153,7 @@ def main():
     rows = []
 
     def record(name, seconds, rss, nbytes, code):
-        rows.append({"tool": name, "seconds": round(seconds, 2), "mb_per_s": round(nbytes / 1e6 / seconds, 1), "peak_rss_mb": round(rss, 1), "exit": code, "mb": round(nbytes / 1e6, 1)})
+        rows.append({"tool": name, "seconds": round(seconds, 2), "mb_per_s": round(nbytes / 1e6 / seconds, 3), "peak_rss_mb": round(rss, 1), "exit": code, "mb": round(nbytes / 1e6, 1)})
         print(json.dumps(rows[-1]), flush=True)
 
     s, rss, code, _, _ = run_timed([arca, "scan", "--no-progress", "--identifiers", "ALL", "--format", "json", str(text_dir)])
@@ -163,7 +164,10 @@ def main():
         record("kingfisher --no-validate", s, rss, size, code)
     detect_secrets = VENV / "detect-secrets"
     if detect_secrets.exists():
-        s, rss, code, _, _ = run_timed([str(detect_secrets), "scan", "--all-files", str(text_dir)])
+        # detect-secrets skips paths outside the git repository it is started in.
+        s, rss, code, out, _ = run_timed([str(detect_secrets), "scan", "--all-files", text_dir.name], cwd=text_dir.parent)
+        results = json.loads(out or b"{}").get("results", {})
+        print(f"detect-secrets: {sum(len(v) for v in results.values())} secrets in {len(results)} files", flush=True)
         record("detect-secrets", s, rss, size, code)
     if (VENV / "python").exists():
         s, rss, code, out, err = run_timed([str(VENV / "python"), "-c", PRESIDIO, str(presidio_dir)])
@@ -181,7 +185,8 @@ def main():
     for name, row in by_tool.items():
         if name.startswith("arca"):
             continue
-        print(f"arca / {name}: {arca_rate / row['mb_per_s']:.1f}x")
+        if row["mb_per_s"] > 0:
+            print(f"arca / {name}: {arca_rate / row['mb_per_s']:.1f}x")
     # Quality on the full evaluation set.
     from evaluation import detected_types, pii_scores, secret_scores, write_pii_corpus, write_secret_corpus
     labels = write_pii_corpus(args.work / "eval-pii", n=args.eval_n)

@@ -204,6 +204,26 @@ impl Detector {
                 generic: false,
             });
         }
+        // The keyword search reports the longest keyword at a position; it carries the
+        // owners of every keyword it contains, so "credit card number" still counts for
+        // identifiers keyed on "card number".
+        let contained_owners: Vec<Vec<usize>> = keyword_patterns
+            .iter()
+            .map(|pattern| {
+                let mut owners: Vec<usize> = Vec::new();
+                for (other, other_owners) in keyword_patterns.iter().zip(&keyword_owner) {
+                    if contains_word(pattern, other) {
+                        for owner in other_owners {
+                            if !owners.contains(owner) {
+                                owners.push(*owner);
+                            }
+                        }
+                    }
+                }
+                owners
+            })
+            .collect();
+        let keyword_owner = contained_owners;
         let keyword_alnum_edges = keyword_patterns
             .iter()
             .map(|k| {
@@ -219,7 +239,8 @@ impl Detector {
             Some(
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                     .build(&keyword_patterns)
                     .map_err(|error| ScanError::InvalidPattern {
                         id: "keywords".into(),
@@ -279,7 +300,7 @@ impl Detector {
         let Some(automaton) = &self.keywords else { return Vec::new() };
         let bytes = text.as_bytes();
         let mut hits = Vec::new();
-        for found in automaton.find_overlapping_iter(text) {
+        for found in automaton.find_iter(text) {
             let pattern = found.pattern().as_usize();
             let (alnum_start, alnum_end) =
                 self.keyword_alnum_edges.get(pattern).copied().unwrap_or((false, false));
@@ -455,6 +476,16 @@ const WINDOW_MARGIN: usize = 256;
 
 /// Bytes of text per prefilter slice for identifiers that need no keyword.
 const PREFILTER_SLICE: usize = 16 * 1024;
+
+/// `needle` occurs in `haystack` with no ASCII letter or digit right before or after it.
+fn contains_word(haystack: &str, needle: &str) -> bool {
+    haystack.match_indices(needle).any(|(at, _)| {
+        let before = haystack.get(..at).and_then(|s| s.chars().last());
+        let after = haystack.get(at + needle.len()..).and_then(|s| s.chars().next());
+        !before.is_some_and(|c| c.is_ascii_alphanumeric())
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+    })
+}
 
 fn floor_boundary(text: &str, mut index: usize) -> usize {
     index = index.min(text.len());

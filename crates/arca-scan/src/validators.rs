@@ -40,7 +40,10 @@ pub fn credit_card(text: &str) -> bool {
     let ds = digits(text);
     let prefix = |n: usize| ds.iter().take(n).fold(0u32, |acc, d| acc * 10 + d);
     // Maestro cards run from 12 digits; everything else from 13.
-    let maestro = matches!(prefix(4), 5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761 | 6762 | 6763);
+    // Maestro: IINs 50 and 56-69, plus the legacy 0604 range.
+    let maestro = prefix(2) == 50
+        || (56..=69).contains(&prefix(2))
+        || (prefix(4) == 604 && ds.first() == Some(&0));
     let min_len = if maestro { 12 } else { 13 };
     if !(min_len..=19).contains(&ds.len()) || all_same(&ds) {
         return false;
