@@ -599,7 +599,7 @@ fn scan_s3(
 fn print_table(out: &mut dyn Write, results: &[Scanned], summary: &Value) -> std::io::Result<()> {
     let with_findings: Vec<&Scanned> = results.iter().filter(|s| s.report.has_findings()).collect();
     if !with_findings.is_empty() {
-        writeln!(out, "{:<8} {:<60} {:<10} DETECTIONS", "SEVERITY", "OBJECT", "TYPE")?;
+        writeln!(out, "{:<8} {:<60} {:<12} DETECTIONS", "SEVERITY", "OBJECT", "TYPE")?;
         for scanned in with_findings {
             let path = scanned.object.path.clone().unwrap_or_else(|| {
                 format!(
@@ -626,7 +626,7 @@ fn print_table(out: &mut dyn Write, results: &[Scanned], summary: &Value) -> std
                 .collect();
             writeln!(
                 out,
-                "{:<8} {:<60} {:<10} {}",
+                "{:<8} {:<60} {:<12} {}",
                 scanned.report.severity().map(Severity::name).unwrap_or("-"),
                 path,
                 kind,
