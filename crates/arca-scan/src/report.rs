@@ -467,3 +467,93 @@ pub fn macie_finding(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detection(r#type: &str, category: Category, count: u64) -> Detection {
+        Detection {
+            r#type: r#type.into(),
+            category,
+            custom: None,
+            count,
+            occurrences: vec![Occurrence::LineRange { start: 2, end: 2, start_column: 6 }],
+            samples: Vec::new(),
+        }
+    }
+
+    fn report(detections: Vec<Detection>) -> ObjectReport {
+        ObjectReport {
+            status: Status { code: StatusCode::Complete, reason: None },
+            mime_type: "text/plain".into(),
+            size_classified: 42,
+            detections,
+            skipped_parts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn severity_follows_macie() {
+        let check = |detections, expected| assert_eq!(report(detections).severity(), expected);
+        check(
+            vec![detection("USA_SOCIAL_SECURITY_NUMBER", Category::PersonalInformation, 99)],
+            Some(Severity::Low),
+        );
+        check(
+            vec![detection("USA_SOCIAL_SECURITY_NUMBER", Category::PersonalInformation, 100)],
+            Some(Severity::Medium),
+        );
+        check(
+            vec![detection("USA_SOCIAL_SECURITY_NUMBER", Category::PersonalInformation, 1000)],
+            Some(Severity::High),
+        );
+        check(
+            vec![detection("CREDIT_CARD_NUMBER", Category::FinancialInformation, 1)],
+            Some(Severity::Medium),
+        );
+        check(
+            vec![detection("CREDIT_CARD_NUMBER", Category::FinancialInformation, 100)],
+            Some(Severity::High),
+        );
+        check(vec![detection("PKCS", Category::Credentials, 1)], Some(Severity::High));
+        check(vec![], None);
+    }
+
+    #[test]
+    fn finding_shape() {
+        let mut with_custom = detection("Employee ID", Category::CustomIdentifier, 3);
+        with_custom.custom =
+            Some(CustomDetection { arn: "arn:x".into(), severity: Some("LOW".into()) });
+        let report = report(vec![
+            detection("USA_SOCIAL_SECURITY_NUMBER", Category::PersonalInformation, 20),
+            with_custom,
+        ]);
+        assert_eq!(report.finding_type(), "SensitiveData:S3Object/Multiple");
+        let object = ObjectRef {
+            key: "hr/a.txt".into(),
+            path: Some("/data/hr/a.txt".into()),
+            size: 42,
+            ..Default::default()
+        };
+        let finding = macie_finding(&report, &object, "f1", "2026-01-01T00:00:00Z");
+        let result = &finding["classificationDetails"]["result"];
+        assert_eq!(result["status"], json!({"code": "COMPLETE"}));
+        assert_eq!(result["additionalOccurrences"], json!(true));
+        assert_eq!(
+            result["sensitiveData"],
+            json!([{
+                "category": "PERSONAL_INFORMATION",
+                "detections": [{"type": "USA_SOCIAL_SECURITY_NUMBER", "count": 20,
+                    "occurrences": {"lineRanges": [{"start": 2, "end": 2, "startColumn": 6}]}}],
+                "totalCount": 20
+            }])
+        );
+        assert_eq!(result["customDataIdentifiers"]["detections"][0]["arn"], json!("arn:x"));
+        assert_eq!(result["customDataIdentifiers"]["totalCount"], json!(3));
+        assert_eq!(finding["resourcesAffected"]["s3Object"]["path"], json!("/data/hr/a.txt"));
+        assert_eq!(finding["resourcesAffected"]["s3Object"]["extension"], json!("txt"));
+        assert_eq!(finding["severity"], json!({"description": "Low", "score": 1}));
+        assert!(finding.get("values").is_none() && !finding.to_string().contains("\"values\""));
+    }
+}
