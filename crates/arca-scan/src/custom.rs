@@ -169,8 +169,8 @@ pub struct AllowList {
 }
 
 impl AllowList {
-    /// Words of the list: inline words, plus a local file named by `s3WordsList.objectKey`
-    /// once [`AllowList::load_local_words`] has run.
+    /// Words of the list given inline (`criteria.words`); the `arca scan` command fills
+    /// them from a local file named by `s3WordsList.objectKey`, an S3 source from the object.
     pub fn words(&self) -> Vec<String> {
         self.criteria
             .words
