@@ -170,7 +170,8 @@ pub struct AllowList {
 
 impl AllowList {
     /// Words of the list given inline (`criteria.words`); the `arca scan` command fills
-    /// them from a local file named by `s3WordsList.objectKey`, an S3 source from the object.
+    /// them from a local file named by `s3WordsList.objectKey` (fetching the words from S3
+    /// is not implemented yet).
     pub fn words(&self) -> Vec<String> {
         self.criteria
             .words
