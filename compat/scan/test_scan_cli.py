@@ -316,3 +316,23 @@ def test_parquet_is_skipped_with_reason(scan, tmp_path):
     path = write(tmp_path / "t.parquet", b"PAR1" + b"\0" * 64 + b"PAR1", "wb")
     result = scan(path, "--format", "json")
     assert result.summary()["skipped"][0]["reason"].startswith("UNSUPPORTED_FILE_TYPE: Parquet")
+
+
+def test_modification_time_filters(scan, tmp_path):
+    import os
+    old = write(tmp_path / "d" / "old.txt", SSN_TEXT)
+    new = write(tmp_path / "d" / "new.txt", SSN_TEXT)
+    os.utime(old, (1_600_000_000, 1_600_000_000))  # 2020-09-13
+    paths = lambda r: sorted(f["resourcesAffected"]["s3Object"]["path"] for f in r.findings())
+    assert paths(scan(tmp_path / "d", "--format", "json", "--modified-after", "2021-01-01")) == [str(new)]
+    assert paths(scan(tmp_path / "d", "--format", "json", "--modified-before", "2021-01-01T00:00:00Z")) == [str(old)]
+    assert scan(tmp_path / "d", "--modified-after", "yesterday").code == 2
+
+
+def test_list_identifiers(scan):
+    result = scan("--list-identifiers")
+    ids = [line.split()[0] for line in result.stdout.splitlines()]
+    assert result.code == 0 and len(ids) >= 115
+    for expected in ["AWS_CREDENTIALS", "CREDIT_CARD_NUMBER_(NO_KEYWORD)", "USA_SOCIAL_SECURITY_NUMBER",
+                     "INTERNATIONAL_BANK_ACCOUNT_NUMBER", "CHINA_RESIDENT_IDENTITY_CARD_NUMBER", "UK_NHS_NUMBER"]:
+        assert expected in ids
