@@ -36,9 +36,7 @@ impl AesGcmKey {
         };
         let unbound =
             UnboundKey::new(algorithm, material).map_err(|_| CryptoError::InvalidKeyLength)?;
-        Ok(Self {
-            key: LessSafeKey::new(unbound),
-        })
+        Ok(Self { key: LessSafeKey::new(unbound) })
     }
 
     /// Encrypts `in_out` in place and returns the tag. The caller owns nonce uniqueness.
@@ -67,11 +65,7 @@ impl AesGcmKey {
         ciphertext_and_tag: &'a mut [u8],
     ) -> Result<&'a mut [u8], CryptoError> {
         self.key
-            .open_in_place(
-                Nonce::assume_unique_for_key(*nonce),
-                Aad::from(aad),
-                ciphertext_and_tag,
-            )
+            .open_in_place(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), ciphertext_and_tag)
             .map_err(|_| CryptoError::AuthenticationFailed)
     }
 
@@ -96,9 +90,8 @@ impl AesGcmKey {
         let mut nonce_array = [0u8; NONCE_LEN];
         nonce_array.copy_from_slice(nonce);
         let mut plaintext = SecretBytes::from_slice(ciphertext_and_tag);
-        let plaintext_len = self
-            .open_in_place(&nonce_array, aad, plaintext.expose_secret_mut())?
-            .len();
+        let plaintext_len =
+            self.open_in_place(&nonce_array, aad, plaintext.expose_secret_mut())?.len();
         plaintext.expose_secret_mut().truncate(plaintext_len);
         Ok(plaintext)
     }
@@ -129,7 +122,10 @@ mod tests {
     fn tampering_is_refused() {
         let key = AesGcmKey::new(SecretBytes::random(32)).unwrap();
         let mut sealed = key.seal_random_nonce(b"aad", b"hello").unwrap();
-        assert_eq!(key.open_combined(b"other", &sealed).unwrap_err(), CryptoError::AuthenticationFailed);
+        assert_eq!(
+            key.open_combined(b"other", &sealed).unwrap_err(),
+            CryptoError::AuthenticationFailed
+        );
         let last = sealed.len() - 1;
         sealed[last] ^= 1;
         assert!(key.open_combined(b"aad", &sealed).is_err());

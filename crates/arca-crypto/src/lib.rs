@@ -21,11 +21,13 @@
 
 pub mod aead;
 pub mod digest;
+pub mod ecdsa;
 mod error;
 pub mod hkdf;
 pub mod hmac;
 pub mod password;
 pub mod random;
+pub mod rsa;
 mod secret;
 
 pub use error::CryptoError;

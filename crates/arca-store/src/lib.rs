@@ -10,14 +10,30 @@
 //! (key deletion, rotation, renewals) that any node may claim once, and it publishes a
 //! **change feed** so that caches on every node are invalidated when a record changes.
 //!
-//! ```ignore
-//! let store: Arc<dyn Store> = open("sqlite:///var/lib/arca/arca.db").await?;
-//! store.commit(vec![Write::put("kms.keys", "123", bytes, Precondition::Absent)]).await?;
+//! ```no_run
+//! # async fn example() -> Result<(), arca_store::StoreError> {
+//! use arca_store::{Precondition, Write};
+//!
+//! let store = arca_store::open("sqlite:///var/lib/arca/arca.db").await?;
+//! let sealed_key = b"sealed key material".to_vec();
+//! store.commit(vec![Write::put("kms.keys", "123", sealed_key, Precondition::Absent)]).await?;
+//! # Ok(())
+//! # }
 //! ```
+//!
+//! Backends: [`SqliteStore`] (one file, the embedded default) and [`PostgresStore`]
+//! (several nodes on one database); [`open`] chooses one from a URL.
 
 mod model;
+mod open;
+mod postgres;
+mod sql;
+mod sqlite;
 
 pub use model::{Change, Job, Precondition, Record, StoreError, Write, WriteOp};
+pub use open::open;
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
 
@@ -41,9 +57,16 @@ pub trait Store: Send + Sync + 'static {
     /// fails the result is [`StoreError::Conflict`] and nothing is written. Returns the
     /// new version of each write in order (0 for deletes). After a successful commit
     /// a [`Change`] per write is published to subscribers on every node.
+    ///
+    /// Writes apply in order, each precondition checked against the state the earlier
+    /// writes of the batch left (so `put(k, Absent)` then `put(k, Version(1))` in one
+    /// batch succeeds). Several writes to one record publish one [`Change`] for it, in
+    /// the order of its first write (PostgreSQL folds identical notifications).
     async fn commit(&self, writes: Vec<Write>) -> Result<Vec<u64>, StoreError>;
 
-    /// A receiver of changes committed by any node (this one included).
+    /// A receiver of changes committed by any node (this one included). Changes are
+    /// hints to invalidate caches, not a log: a receiver that lags (`RecvError::Lagged`)
+    /// or a feed connection that drops loses some, so caches also expire on a TTL.
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Change>;
 
     /// Schedules (or reschedules) the job `id` of `kind` to be due at `due_at`
@@ -61,7 +84,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Claims up to `limit` jobs that are due at `now` and not leased to another
     /// claimant, leasing each until `lease_until`. Two concurrent claimants never get
-    /// the same job while its lease runs.
+    /// the same job while its lease runs. A lease that ends at or before `now` has
+    /// expired; jobs come earliest `due_at` first (then by id).
     async fn claim_due_jobs(
         &self,
         now: i64,

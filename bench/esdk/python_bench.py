@@ -1,0 +1,79 @@
+"""The Python AWS Encryption SDK on the same workload as the Rust bench (raw AES-256, frame 4096)."""
+
+import argparse
+import io
+import os
+import resource
+import tempfile
+import time
+
+import aws_encryption_sdk
+from aws_cryptographic_material_providers.mpl import AwsCryptographicMaterialProviders
+from aws_cryptographic_material_providers.mpl.config import MaterialProvidersConfig
+from aws_cryptographic_material_providers.mpl.models import AesWrappingAlg, CreateRawAesKeyringInput
+from aws_encryption_sdk import CommitmentPolicy
+from aws_encryption_sdk.identifiers import Algorithm
+
+MIB = 1024 * 1024
+
+
+class Generated(io.RawIOBase):
+    def __init__(self, size):
+        self.remaining = size
+        self.block = bytes((i * 31) & 0xFF for i in range(1 << 20))
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        n = min(len(buffer), self.remaining, len(self.block))
+        buffer[:n] = self.block[:n]
+        self.remaining -= n
+        return n
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, default=64 * MIB)
+    parser.add_argument("--messages", type=int, default=500)
+    args = parser.parse_args()
+    mpl = AwsCryptographicMaterialProviders(config=MaterialProvidersConfig())
+    keyring = mpl.create_raw_aes_keyring(
+        CreateRawAesKeyringInput(
+            key_namespace="bench", key_name="aes", wrapping_key=b"\x11" * 32,
+            wrapping_alg=AesWrappingAlg.ALG_AES256_GCM_IV12_TAG16,
+        )
+    )
+    client = aws_encryption_sdk.EncryptionSDKClient(commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT)
+    with tempfile.TemporaryDirectory() as directory:
+        for suite in (Algorithm.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384, Algorithm.AES_256_GCM_HKDF_SHA512_COMMIT_KEY):
+            path = os.path.join(directory, "message")
+            start = time.perf_counter()
+            with open(path, "wb") as out, client.stream(
+                mode="e", source=io.BufferedReader(Generated(args.size), 1 << 20), keyring=keyring,
+                algorithm=suite, frame_length=4096,
+            ) as encryptor:
+                for chunk in encryptor:
+                    out.write(chunk)
+            encrypt = args.size / MIB / (time.perf_counter() - start)
+            start = time.perf_counter()
+            with open(path, "rb") as source, client.stream(mode="d", source=source, keyring=keyring) as decryptor:
+                for _chunk in decryptor:
+                    pass
+            decrypt = args.size / MIB / (time.perf_counter() - start)
+            print(f"python_{suite.algorithm_id:04x}_encrypt_mibs {encrypt:.1f}")
+            print(f"python_{suite.algorithm_id:04x}_decrypt_mibs {decrypt:.1f}")
+    plaintext = b"\x05" * 1024
+    start = time.perf_counter()
+    for _ in range(args.messages):
+        message, _ = client.encrypt(source=plaintext, keyring=keyring)
+    print(f"python_messages_encrypt_per_s {args.messages / (time.perf_counter() - start):.1f}")
+    start = time.perf_counter()
+    for _ in range(args.messages):
+        client.decrypt(source=message, keyring=keyring)
+    print(f"python_messages_decrypt_per_s {args.messages / (time.perf_counter() - start):.1f}")
+    print(f"python_peak_rss_mib {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}")
+
+
+if __name__ == "__main__":
+    main()

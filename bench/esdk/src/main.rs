@@ -1,0 +1,180 @@
+//! `cargo run --release -- [--size BYTES] [--messages N] [--python PATH]`
+//!
+//! Measures in one run, on one machine, with a raw AES-256 keyring and frame 4096:
+//! - the machine's limits in-process: AES-256-GCM and SHA-384 throughput on one core;
+//! - Arca: streaming encrypt and decrypt MiB/s for suites 0x0578 and 0x0478 over
+//!   `--size` bytes (encrypt: generated input to a sink; decrypt: from a temporary file
+//!   to a sink), signed 1 KiB
+//!   messages per second, and the process's peak resident memory;
+//! - the Python SDK (`python_bench.py`, run with `--python`, default `.venv/bin/python`)
+//!   on the same sizes;
+//! and prints the ratios.
+
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::process::Command;
+use std::time::Instant;
+
+use arca_crypto::SecretBytes;
+use arca_crypto::aead::AesGcmKey;
+use arca_crypto::digest::{HashAlgorithm, Hasher};
+use arca_esdk::keyring::RawAesKeyring;
+use arca_esdk::{AlgorithmSuite, Client, DecryptOptions, DefaultCmm, EncryptOptions};
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// A deterministic plaintext, `remaining` bytes long, copied from a precomputed block.
+struct Generated {
+    remaining: u64,
+    block: Vec<u8>,
+}
+
+impl Generated {
+    fn new(remaining: u64) -> Self {
+        Self { remaining, block: (0..1 << 16).map(|i: u32| (i as u8).wrapping_mul(31)).collect() }
+    }
+}
+
+impl Read for Generated {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = (buf.len() as u64).min(self.remaining).min(self.block.len() as u64) as usize;
+        buf[..n].copy_from_slice(&self.block[..n]);
+        self.remaining -= n as u64;
+        Ok(n)
+    }
+}
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn limits() -> (f64, f64) {
+    let buffer_len = 1 << 20;
+    let rounds = 256;
+    let key = AesGcmKey::new(SecretBytes::random(32)).unwrap();
+    let mut buffer = vec![7u8; buffer_len];
+    let start = Instant::now();
+    for round in 0..rounds {
+        let mut nonce = [0u8; 12];
+        nonce[..4].copy_from_slice(&(round as u32).to_be_bytes());
+        key.seal_in_place(&nonce, b"", &mut buffer).unwrap();
+    }
+    let aes = (buffer_len * rounds) as f64 / MIB / start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let mut hasher = Hasher::new(HashAlgorithm::Sha384);
+    for _ in 0..rounds {
+        hasher.update(&buffer);
+    }
+    std::hint::black_box(hasher.finish());
+    let sha = (buffer_len * rounds) as f64 / MIB / start.elapsed().as_secs_f64();
+    (aes, sha)
+}
+
+fn main() {
+    let size: u64 = arg("--size").map(|s| s.parse().unwrap()).unwrap_or(64 << 20);
+    let messages: usize = arg("--messages").map(|s| s.parse().unwrap()).unwrap_or(2000);
+    let python = arg("--python").unwrap_or_else(|| "../../.venv/bin/python".into());
+    let key = [0x11u8; 32];
+    let cmm = DefaultCmm::from_keyring(RawAesKeyring::new("bench", "aes", SecretBytes::new(key.to_vec())).unwrap());
+    let client = Client::default();
+    let dir = std::env::temp_dir().join(format!("arca-esdk-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+
+    let (aes_limit, sha_limit) = limits();
+    println!("machine limits (one core, in-process): AES-256-GCM {aes_limit:.0} MiB/s, SHA-384 {sha_limit:.0} MiB/s");
+    println!("size {:.0} MiB, frame 4096, raw AES-256 keyring", size as f64 / MIB);
+
+    let mut rows = Vec::new();
+    let configurations = [
+        (AlgorithmSuite::Aes256GcmHkdfSha512CommitKeyEcdsaP384, false),
+        (AlgorithmSuite::Aes256GcmHkdfSha512CommitKey, false),
+        (AlgorithmSuite::Aes256GcmHkdfSha512CommitKey, true),
+    ];
+    for (suite, parallel_frames) in configurations {
+        let client = Client { parallel_frames, ..Client::default() };
+        let path = dir.join(format!("{:04x}.enc", suite.id()));
+        let options = EncryptOptions { suite: Some(suite), frame_length: 4096, ..Default::default() };
+        let start = Instant::now();
+        client.encrypt_stream(&cmm, &options, Generated::new(size), std::io::sink()).unwrap();
+        let encrypt = size as f64 / MIB / start.elapsed().as_secs_f64();
+        // The message to decrypt, written untimed.
+        let file = BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).unwrap());
+        client.encrypt_stream(&cmm, &options, Generated::new(size), file).unwrap();
+        let start = Instant::now();
+        let file = BufReader::with_capacity(1 << 20, std::fs::File::open(&path).unwrap());
+        let mut sink = std::io::sink();
+        client.decrypt_stream(&cmm, &DecryptOptions::default(), file, &mut sink).unwrap();
+        sink.flush().unwrap();
+        let decrypt = size as f64 / MIB / start.elapsed().as_secs_f64();
+        std::fs::remove_file(&path).unwrap();
+        rows.push((suite, parallel_frames, encrypt, decrypt));
+    }
+    let plaintext = vec![5u8; 1024];
+    let options = EncryptOptions::default();
+    let start = Instant::now();
+    let mut last = Vec::new();
+    for _ in 0..messages {
+        last = client.encrypt(&cmm, &plaintext, &options).unwrap().0;
+    }
+    let encrypt_rate = messages as f64 / start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    for _ in 0..messages {
+        std::hint::black_box(client.decrypt(&cmm, &last, &DecryptOptions::default()).unwrap());
+    }
+    let decrypt_rate = messages as f64 / start.elapsed().as_secs_f64();
+    let peak = peak_rss_mib();
+
+    for (suite, parallel_frames, encrypt, decrypt) in &rows {
+        let limit = if suite.is_signed() { sha_limit } else { aes_limit };
+        let which = if suite.is_signed() { "SHA-384" } else { "AES-GCM" };
+        println!(
+            "arca   0x{:04x}{}: encrypt {encrypt:>7.0} MiB/s ({:>3.0}% of {which} limit), decrypt {decrypt:>7.0} MiB/s ({:>3.0}%)",
+            suite.id(),
+            if *parallel_frames { " parallel_frames" } else { "" },
+            encrypt / limit * 100.0,
+            decrypt / limit * 100.0
+        );
+    }
+    println!("arca   0x0578 1 KiB messages: encrypt {encrypt_rate:.0}/s, decrypt {decrypt_rate:.0}/s");
+    println!("arca   peak resident memory: {peak:.1} MiB");
+
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python_bench.py");
+    let output = Command::new(&python)
+        .arg(&script)
+        .args(["--size", &size.to_string(), "--messages", &(messages / 4).max(50).to_string()])
+        .output();
+    match output {
+        Ok(output) if output.status.success() => {
+            let text = String::from_utf8_lossy(&output.stdout);
+            print!("{text}");
+            let value = |key: &str| -> Option<f64> {
+                text.lines().find_map(|l| l.strip_prefix(key).and_then(|v| v.trim().parse().ok()))
+            };
+            if let (Some(py_enc), Some(py_dec), Some(py_msgs)) = (value("python_0578_encrypt_mibs"), value("python_0578_decrypt_mibs"), value("python_messages_encrypt_per_s")) {
+                let (_, _, encrypt, decrypt) = rows[0];
+                println!(
+                    "ratios arca/python: 0x0578 encrypt {:.1}x, decrypt {:.1}x, 1 KiB messages {:.1}x",
+                    encrypt / py_enc,
+                    decrypt / py_dec,
+                    encrypt_rate / py_msgs
+                );
+            }
+        }
+        Ok(output) => println!("python SDK bench failed: {}", String::from_utf8_lossy(&output.stderr)),
+        Err(error) => println!("python SDK bench not run ({python}: {error})"),
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,0 +1,145 @@
+//! The client: policy and limits, and the encrypt/decrypt entry points.
+
+use std::io::{Read, Write};
+
+use crate::Error;
+use crate::cmm::CryptographicMaterialsManager;
+use crate::context::EncryptionContext;
+use crate::header::MessageHeader;
+use crate::suite::{AlgorithmSuite, CommitmentPolicy};
+
+/// The default frame length (4 KiB), as in the AWS SDKs.
+pub const DEFAULT_FRAME_LENGTH: u32 = 4096;
+
+/// Encrypts and decrypts messages under a commitment policy and limits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Client {
+    /// Which suites may encrypt and which messages may be decrypted.
+    pub commitment_policy: CommitmentPolicy,
+    /// Refuse to write or read a message with more wrapped data keys than this.
+    pub max_encrypted_data_keys: Option<u16>,
+    /// Seal and open the frames of unsigned messages of 1 MiB or more on two threads.
+    /// Off by default: it pays on an idle multi-core machine, but each batch waits for
+    /// the helper thread, so on a loaded machine it can be slower than one core. (Signed
+    /// suites always hash on a second core when there is one; that path is pipelined.)
+    pub parallel_frames: bool,
+}
+
+/// Per-message encryption settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncryptOptions {
+    /// The encryption context to bind to the message.
+    pub encryption_context: EncryptionContext,
+    /// The suite; `None` picks the policy's default (0x0578 or 0x0378).
+    pub suite: Option<AlgorithmSuite>,
+    /// Plaintext bytes per frame (at least 1).
+    pub frame_length: u32,
+    /// The plaintext length, when known before streaming: it lets a caching manager
+    /// account for bytes, and encryption fails if the input turns out longer.
+    pub plaintext_length: Option<u64>,
+}
+
+impl Default for EncryptOptions {
+    fn default() -> Self {
+        Self {
+            encryption_context: EncryptionContext::new(),
+            suite: None,
+            frame_length: DEFAULT_FRAME_LENGTH,
+            plaintext_length: None,
+        }
+    }
+}
+
+/// Per-message decryption settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DecryptOptions {
+    /// Pairs that must be in the message's encryption context; pairs the message does
+    /// not store are supplied as the reproduced context (required encryption context keys).
+    pub encryption_context: EncryptionContext,
+    /// Refuse signed messages (so no plaintext is withheld until a signature at the end).
+    pub unsigned_only: bool,
+}
+
+/// What a successful decryption learned about the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecryptedMessage {
+    /// The parsed header.
+    pub header: MessageHeader,
+    /// The full encryption context (stored plus reproduced pairs).
+    pub encryption_context: EncryptionContext,
+}
+
+impl Client {
+    /// A client with the given commitment policy and no data key limit.
+    pub fn new(commitment_policy: CommitmentPolicy) -> Self {
+        Self { commitment_policy, max_encrypted_data_keys: None, parallel_frames: false }
+    }
+
+    /// Encrypts `plaintext` into one message.
+    pub fn encrypt(
+        &self,
+        cmm: &dyn CryptographicMaterialsManager,
+        plaintext: &[u8],
+        options: &EncryptOptions,
+    ) -> Result<(Vec<u8>, MessageHeader), Error> {
+        let mut out = Vec::with_capacity(plaintext.len() + plaintext.len() / 64 + 1024);
+        let mut input = plaintext;
+        let options =
+            EncryptOptions { plaintext_length: Some(plaintext.len() as u64), ..options.clone() };
+        let header = crate::encrypt::encrypt_stream(self, cmm, &options, &mut input, &mut out)?;
+        Ok((out, header))
+    }
+
+    /// Decrypts one complete message. Nothing is returned unless every frame, the header
+    /// tag and the signature (for signed suites) verify and no bytes follow the message.
+    pub fn decrypt(
+        &self,
+        cmm: &dyn CryptographicMaterialsManager,
+        message: &[u8],
+        options: &DecryptOptions,
+    ) -> Result<(Vec<u8>, DecryptedMessage), Error> {
+        let mut out = Vec::with_capacity(message.len());
+        let mut input = message;
+        let decrypted = crate::decrypt::decrypt_stream(
+            self,
+            cmm,
+            options,
+            &mut input,
+            &mut out,
+            true,
+            Some(message.len() as u64),
+        )?;
+        Ok((out, decrypted))
+    }
+
+    /// Encrypts everything `input` yields into `output`, holding at most two frames in
+    /// memory.
+    pub fn encrypt_stream<R: Read, W: Write>(
+        &self,
+        cmm: &dyn CryptographicMaterialsManager,
+        options: &EncryptOptions,
+        mut input: R,
+        mut output: W,
+    ) -> Result<MessageHeader, Error> {
+        crate::encrypt::encrypt_stream(self, cmm, options, &mut input, &mut output)
+    }
+
+    /// Decrypts one message from `input` into `output`, holding at most a batch of about
+    /// 1 MiB of frames (or one frame, if larger) in memory; a non-framed body is held whole.
+    ///
+    /// Plaintext is written frame by frame as each frame's tag verifies. For a signed
+    /// suite the message is authentic only once the footer signature verifies, so the
+    /// last frame is held back until then, and **only an `Ok` return means the bytes
+    /// written are authentic**: on `Err`, discard everything written (the CLI writes to
+    /// a temporary file and renames it only on success). Set
+    /// [`DecryptOptions::unsigned_only`] to refuse signed messages outright.
+    pub fn decrypt_stream<R: Read, W: Write>(
+        &self,
+        cmm: &dyn CryptographicMaterialsManager,
+        options: &DecryptOptions,
+        mut input: R,
+        mut output: W,
+    ) -> Result<DecryptedMessage, Error> {
+        crate::decrypt::decrypt_stream(self, cmm, options, &mut input, &mut output, true, None)
+    }
+}

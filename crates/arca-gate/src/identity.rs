@@ -1,0 +1,996 @@
+//! Accounts, users, access keys and inline user policies, kept in the store with every
+//! secret access key sealed under the root key; and authentication lookups served
+//! from a cache that the store's change feed invalidates.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+};
+
+use arca_crypto::SecretBytes;
+use arca_policy::Policy;
+use arca_seal::{RootKeyring, SealedBytes};
+use arca_store::{Precondition, Store, StoreError, Write};
+use serde::{Deserialize, Serialize};
+
+use crate::{Access, Caller, Clock, ResourceMode};
+
+const ACCOUNTS: &str = "iam.accounts";
+const USERS: &str = "iam.users";
+const ACCESS_KEYS: &str = "iam.access-keys";
+const USER_POLICIES: &str = "iam.user-policies";
+
+/// IAM's quota of access keys per user.
+const MAX_ACCESS_KEYS: usize = 2;
+/// IAM's limit on the aggregate size of a user's inline policies.
+const MAX_INLINE_POLICY_CHARS: usize = 2048;
+
+/// Why an identity operation failed, one variant per IAM error code.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum IdentityError {
+    /// The user, key or policy does not exist.
+    #[error("{0}")]
+    NoSuchEntity(String),
+    /// The user already exists.
+    #[error("{0}")]
+    EntityAlreadyExists(String),
+    /// A quota was reached.
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// The policy document is not valid.
+    #[error("{0}")]
+    MalformedPolicyDocument(String),
+    /// A parameter violates a constraint.
+    #[error("{0}")]
+    Validation(String),
+    /// The entity still has dependents (keys, policies).
+    #[error("{0}")]
+    DeleteConflict(String),
+    /// The caller is not allowed.
+    #[error("{0}")]
+    AccessDenied(String),
+    /// Internal failure; details are logged.
+    #[error("We encountered an internal error. Please try again.")]
+    Internal,
+}
+
+impl IdentityError {
+    /// The IAM/STS error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            IdentityError::NoSuchEntity(_) => "NoSuchEntity",
+            IdentityError::EntityAlreadyExists(_) => "EntityAlreadyExists",
+            IdentityError::LimitExceeded(_) => "LimitExceeded",
+            IdentityError::MalformedPolicyDocument(_) => "MalformedPolicyDocument",
+            IdentityError::Validation(_) => "ValidationError",
+            IdentityError::DeleteConflict(_) => "DeleteConflict",
+            IdentityError::AccessDenied(_) => "AccessDenied",
+            IdentityError::Internal => "ServiceFailure",
+        }
+    }
+
+    /// The HTTP status IAM uses for this code.
+    pub fn status(&self) -> u16 {
+        match self {
+            IdentityError::NoSuchEntity(_) => 404,
+            IdentityError::EntityAlreadyExists(_) | IdentityError::DeleteConflict(_) => 409,
+            IdentityError::AccessDenied(_) => 403,
+            IdentityError::Internal => 500,
+            _ => 400,
+        }
+    }
+
+    fn internal(context: &str, error: impl std::fmt::Display) -> Self {
+        tracing::error!(%error, "identity internal error: {context}");
+        IdentityError::Internal
+    }
+}
+
+impl From<StoreError> for IdentityError {
+    fn from(error: StoreError) -> Self {
+        IdentityError::internal("store", error)
+    }
+}
+
+impl From<arca_seal::SealError> for IdentityError {
+    fn from(error: arca_seal::SealError) -> Self {
+        IdentityError::internal("seal", error)
+    }
+}
+
+impl From<crate::AccessDenied> for IdentityError {
+    fn from(denied: crate::AccessDenied) -> Self {
+        IdentityError::AccessDenied(denied.to_string())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct AccountRecord {
+    account_id: String,
+    name: String,
+    created: i64,
+    bootstrap: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct UserRecord {
+    user_name: String,
+    user_id: String,
+    path: String,
+    created: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct AccessKeyRecord {
+    access_key_id: String,
+    account_id: String,
+    /// `None` for the account's root principal.
+    user_name: Option<String>,
+    status: String,
+    created: i64,
+    /// The secret access key, sealed and bound to the key id.
+    secret: SealedBytes,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct UserPolicyRecord {
+    policy_name: String,
+    document: String,
+}
+
+/// A user as IAM returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserInfo {
+    /// Name.
+    pub user_name: String,
+    /// Unique id (`AIDA...`).
+    pub user_id: String,
+    /// ARN.
+    pub arn: String,
+    /// Path (`/`).
+    pub path: String,
+    /// Created (Unix ms).
+    pub create_date: i64,
+}
+
+/// An access key as IAM lists it (the secret only on creation).
+#[derive(Debug, Clone)]
+pub struct AccessKeyInfo {
+    /// Owner.
+    pub user_name: String,
+    /// Key id.
+    pub access_key_id: String,
+    /// Active or Inactive.
+    pub status: String,
+    /// Created (Unix ms).
+    pub create_date: i64,
+    /// The secret, present only in CreateAccessKey's answer.
+    pub secret_access_key: Option<SecretBytes>,
+}
+
+/// A new account and its root principal's credentials.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// The 12-digit id.
+    pub account_id: String,
+    /// `root`.
+    pub user_name: String,
+    /// `arn:aws:iam::ACCOUNT:root`.
+    pub arn: String,
+    /// Access key id of the root principal.
+    pub access_key_id: String,
+    /// Its secret.
+    pub secret_access_key: SecretBytes,
+}
+
+/// What authentication needs about an access key.
+struct Principal {
+    secret: SecretBytes,
+    account_id: String,
+    user_name: Option<String>,
+    user_id: String,
+    active: bool,
+    bootstrap: bool,
+    policies: Arc<Vec<Policy>>,
+}
+
+/// Accounts, users, keys and policies.
+pub struct Identity {
+    store: Arc<dyn Store>,
+    keyring: Arc<RootKeyring>,
+    clock: Clock,
+    principals: RwLock<HashMap<String, Arc<Principal>>>,
+    /// Work as much for an unknown key id as for a known one.
+    decoy_secret: SecretBytes,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identity").finish_non_exhaustive()
+    }
+}
+
+fn random_chars(alphabet: &[u8], len: usize) -> String {
+    arca_crypto::random::bytes(len)
+        .iter()
+        .map(|b| alphabet[*b as usize % alphabet.len()] as char)
+        .collect()
+}
+
+const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn secret_aad(access_key_id: &str) -> Vec<u8> {
+    format!("arca:access-key:{access_key_id}").into_bytes()
+}
+
+fn check_name(member: &str, value: &str, max: usize) -> Result<(), IdentityError> {
+    let valid_chars = value.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+    if value.is_empty() || value.chars().count() > max || !valid_chars {
+        return Err(IdentityError::Validation(format!(
+            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+ and have length between 1 and {max}"
+        )));
+    }
+    Ok(())
+}
+
+impl Identity {
+    /// Identity over `store`, sealing secrets with `keyring`.
+    pub fn new(store: Arc<dyn Store>, keyring: Arc<RootKeyring>, clock: Clock) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            keyring,
+            clock,
+            principals: RwLock::new(HashMap::new()),
+            decoy_secret: SecretBytes::random(40),
+        })
+    }
+
+    /// Drops cached principals whenever identity records change on any node.
+    pub fn spawn_invalidation(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let identity = Arc::clone(self);
+        let mut changes = self.store.subscribe();
+        tokio::spawn(async move {
+            loop {
+                match changes.recv().await {
+                    Ok(change)
+                        if !change.table.starts_with("iam.")
+                            && change.table != "seal.root-keys" => {}
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        identity.principals.write().unwrap_or_else(|p| p.into_inner()).clear();
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        })
+    }
+
+    async fn get_json<T: for<'de> Deserialize<'de>>(
+        &self,
+        table: &str,
+        key: &str,
+    ) -> Result<Option<(T, u64)>, IdentityError> {
+        match self.store.get(table, key).await? {
+            Some(record) => {
+                let value = serde_json::from_slice(&record.value)
+                    .map_err(|e| IdentityError::internal("decode", e))?;
+                Ok(Some((value, record.version)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, IdentityError> {
+        serde_json::to_vec(value).map_err(|e| IdentityError::internal("encode", e))
+    }
+
+    /// The bootstrap account, creating it (and its root access key) on first start.
+    /// Returns its root credentials, unsealed from the store.
+    pub async fn ensure_bootstrap(&self) -> Result<NewAccount, IdentityError> {
+        let accounts = self.store.list(ACCOUNTS, "", None, 1000).await?;
+        for row in &accounts {
+            let account: AccountRecord = serde_json::from_slice(&row.value)
+                .map_err(|e| IdentityError::internal("decode", e))?;
+            if account.bootstrap {
+                return self.root_credentials(&account.account_id).await;
+            }
+        }
+        self.create_account_record("bootstrap", true).await
+    }
+
+    async fn root_credentials(&self, account_id: &str) -> Result<NewAccount, IdentityError> {
+        let keys = self.store.list(ACCESS_KEYS, "", None, 10_000).await?;
+        for row in keys {
+            let key: AccessKeyRecord = serde_json::from_slice(&row.value)
+                .map_err(|e| IdentityError::internal("decode", e))?;
+            if key.account_id == account_id && key.user_name.is_none() && key.status == "Active" {
+                let secret = self.keyring.open(&secret_aad(&key.access_key_id), &key.secret)?;
+                return Ok(NewAccount {
+                    account_id: account_id.to_string(),
+                    user_name: "root".into(),
+                    arn: format!("arn:aws:iam::{account_id}:root"),
+                    access_key_id: key.access_key_id,
+                    secret_access_key: secret,
+                });
+            }
+        }
+        Err(IdentityError::NoSuchEntity(format!(
+            "account {account_id} has no active root access key"
+        )))
+    }
+
+    /// CreateAccount (Arca admin API): only the bootstrap account's root may call it.
+    pub async fn create_account(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<NewAccount, IdentityError> {
+        if !caller.is_bootstrap_admin {
+            return Err(IdentityError::AccessDenied(format!(
+                "User: {} is not authorized to perform: arca:CreateAccount; only the bootstrap account's root principal may create accounts",
+                caller.principal_arn
+            )));
+        }
+        check_name("name", name, 64)?;
+        self.create_account_record(name, false).await
+    }
+
+    async fn create_account_record(
+        &self,
+        name: &str,
+        bootstrap: bool,
+    ) -> Result<NewAccount, IdentityError> {
+        loop {
+            let account_id: String =
+                arca_crypto::random::bytes(12).iter().map(|b| char::from(b'0' + b % 10)).collect();
+            if account_id.starts_with('0') {
+                continue;
+            }
+            let account = AccountRecord {
+                account_id: account_id.clone(),
+                name: name.to_string(),
+                created: self.clock.now_ms(),
+                bootstrap,
+            };
+            let (key_record, secret) = self.new_access_key(&account_id, None)?;
+            let committed = self
+                .store
+                .commit(vec![
+                    Write::put(
+                        ACCOUNTS,
+                        &account_id,
+                        Self::encode(&account)?,
+                        Precondition::Absent,
+                    ),
+                    Write::put(
+                        ACCESS_KEYS,
+                        &key_record.access_key_id,
+                        Self::encode(&key_record)?,
+                        Precondition::Absent,
+                    ),
+                ])
+                .await;
+            match committed {
+                Ok(_) => {
+                    return Ok(NewAccount {
+                        arn: format!("arn:aws:iam::{account_id}:root"),
+                        account_id,
+                        user_name: "root".into(),
+                        access_key_id: key_record.access_key_id,
+                        secret_access_key: secret,
+                    });
+                }
+                // A random id collided: draw another.
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
+    fn new_access_key(
+        &self,
+        account_id: &str,
+        user_name: Option<&str>,
+    ) -> Result<(AccessKeyRecord, SecretBytes), IdentityError> {
+        let access_key_id = format!("AKIA{}", random_chars(UPPER_ALNUM, 16));
+        let secret = SecretBytes::new(random_chars(SECRET_ALPHABET, 40).into_bytes());
+        let sealed = self.keyring.seal(&secret_aad(&access_key_id), secret.expose_secret())?;
+        Ok((
+            AccessKeyRecord {
+                access_key_id,
+                account_id: account_id.to_string(),
+                user_name: user_name.map(str::to_string),
+                status: "Active".into(),
+                created: self.clock.now_ms(),
+                secret: sealed,
+            },
+            secret,
+        ))
+    }
+
+    /// The secret of `access_key_id` and a way to build its [`Caller`]. For unknown or
+    /// inactive keys a decoy secret is returned along with `None`, so that the caller
+    /// does the same signature work either way and learns nothing from timing.
+    pub async fn authenticate(
+        &self,
+        access_key_id: &str,
+    ) -> Result<(SecretBytes, Option<PrincipalHandle>), IdentityError> {
+        if let Some(principal) =
+            self.principals.read().unwrap_or_else(|p| p.into_inner()).get(access_key_id).cloned()
+        {
+            return Ok(Self::handle(access_key_id, principal, &self.decoy_secret));
+        }
+        let Some((key, _)) = self.get_json::<AccessKeyRecord>(ACCESS_KEYS, access_key_id).await?
+        else {
+            return Ok((self.decoy_secret.clone(), None));
+        };
+        let secret = self.keyring.open(&secret_aad(access_key_id), &key.secret)?;
+        let bootstrap = match self.get_json::<AccountRecord>(ACCOUNTS, &key.account_id).await? {
+            Some((account, _)) => account.bootstrap,
+            None => return Ok((self.decoy_secret.clone(), None)),
+        };
+        let (user_id, policies) = match &key.user_name {
+            Some(user_name) => {
+                let Some((user, _)) = self
+                    .get_json::<UserRecord>(USERS, &format!("{}/{user_name}", key.account_id))
+                    .await?
+                else {
+                    return Ok((self.decoy_secret.clone(), None));
+                };
+                (user.user_id, self.user_policies(&key.account_id, user_name).await?)
+            }
+            None => (key.account_id.clone(), Vec::new()),
+        };
+        let principal = Arc::new(Principal {
+            secret,
+            account_id: key.account_id,
+            user_name: key.user_name,
+            user_id,
+            active: key.status == "Active",
+            bootstrap,
+            policies: Arc::new(policies),
+        });
+        self.principals
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(access_key_id.to_string(), Arc::clone(&principal));
+        Ok(Self::handle(access_key_id, principal, &self.decoy_secret))
+    }
+
+    fn handle(
+        access_key_id: &str,
+        principal: Arc<Principal>,
+        decoy: &SecretBytes,
+    ) -> (SecretBytes, Option<PrincipalHandle>) {
+        if !principal.active {
+            return (decoy.clone(), None);
+        }
+        (
+            principal.secret.clone(),
+            Some(PrincipalHandle { access_key_id: access_key_id.to_string(), principal }),
+        )
+    }
+
+    async fn user_policies(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<Vec<Policy>, IdentityError> {
+        let rows = self
+            .store
+            .list(USER_POLICIES, &format!("{account_id}/{user_name}/"), None, 1000)
+            .await?;
+        let mut policies = Vec::with_capacity(rows.len());
+        for row in rows {
+            let record: UserPolicyRecord = serde_json::from_slice(&row.value)
+                .map_err(|e| IdentityError::internal("decode", e))?;
+            let policy =
+                Policy::parse_identity(&record.document, arca_policy::MAX_INLINE_USER_POLICY_SIZE)
+                    .map_err(|e| IdentityError::internal("stored policy", e))?;
+            policies.push(policy);
+        }
+        Ok(policies)
+    }
+
+    fn authorize_iam(caller: &Caller, action: &str, resource: &str) -> Result<(), IdentityError> {
+        caller.authorize(&Access {
+            action,
+            resource,
+            resource_account: &caller.account_id,
+            resource_policy: None,
+            mode: ResourceMode::IdentityOnly,
+            context: Vec::new(),
+        })?;
+        Ok(())
+    }
+
+    fn user_arn(account_id: &str, user_name: &str) -> String {
+        format!("arn:aws:iam::{account_id}:user/{user_name}")
+    }
+
+    fn user_info(account_id: &str, user: UserRecord) -> UserInfo {
+        UserInfo {
+            arn: Self::user_arn(account_id, &user.user_name),
+            user_name: user.user_name,
+            user_id: user.user_id,
+            path: user.path,
+            create_date: user.created,
+        }
+    }
+
+    /// CreateUser.
+    pub async fn create_user(
+        &self,
+        caller: &Caller,
+        user_name: &str,
+    ) -> Result<UserInfo, IdentityError> {
+        check_name("userName", user_name, 64)?;
+        Self::authorize_iam(
+            caller,
+            "iam:CreateUser",
+            &Self::user_arn(&caller.account_id, user_name),
+        )?;
+        let user = UserRecord {
+            user_name: user_name.to_string(),
+            user_id: format!("AIDA{}", random_chars(UPPER_ALNUM, 17)),
+            path: "/".into(),
+            created: self.clock.now_ms(),
+        };
+        let key = format!("{}/{user_name}", caller.account_id);
+        match self
+            .store
+            .commit(vec![Write::put(USERS, &key, Self::encode(&user)?, Precondition::Absent)])
+            .await
+        {
+            Ok(_) => Ok(Self::user_info(&caller.account_id, user)),
+            Err(StoreError::Conflict { .. }) => Err(IdentityError::EntityAlreadyExists(format!(
+                "User with name {user_name} already exists."
+            ))),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// GetUser: the named user, or the caller itself.
+    pub async fn get_user(
+        &self,
+        caller: &Caller,
+        user_name: Option<&str>,
+    ) -> Result<UserInfo, IdentityError> {
+        let Some(user_name) = user_name.or(if caller.is_account_root {
+            None
+        } else {
+            Some(caller.user_name.as_str())
+        }) else {
+            Self::authorize_iam(caller, "iam:GetUser", &caller.principal_arn)?;
+            return Ok(UserInfo {
+                user_name: String::new(),
+                user_id: caller.account_id.clone(),
+                arn: caller.principal_arn.clone(),
+                path: "/".into(),
+                create_date: 0,
+            });
+        };
+        check_name("userName", user_name, 64)?;
+        Self::authorize_iam(caller, "iam:GetUser", &Self::user_arn(&caller.account_id, user_name))?;
+        let (user, _) = self.existing_user(&caller.account_id, user_name).await?;
+        Ok(Self::user_info(&caller.account_id, user))
+    }
+
+    async fn existing_user(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<(UserRecord, u64), IdentityError> {
+        self.get_json::<UserRecord>(USERS, &format!("{account_id}/{user_name}")).await?.ok_or_else(
+            || {
+                IdentityError::NoSuchEntity(format!(
+                    "The user with name {user_name} cannot be found."
+                ))
+            },
+        )
+    }
+
+    /// ListUsers, with IAM's Marker/MaxItems paging.
+    pub async fn list_users(
+        &self,
+        caller: &Caller,
+        marker: Option<&str>,
+        max_items: usize,
+    ) -> Result<(Vec<UserInfo>, Option<String>), IdentityError> {
+        Self::authorize_iam(
+            caller,
+            "iam:ListUsers",
+            &format!("arn:aws:iam::{}:user/", caller.account_id),
+        )?;
+        let prefix = format!("{}/", caller.account_id);
+        let start_after = marker.map(|m| format!("{prefix}{m}"));
+        let rows = self.store.list(USERS, &prefix, start_after.as_deref(), max_items + 1).await?;
+        let truncated = rows.len() > max_items;
+        let mut users = Vec::new();
+        for row in rows.into_iter().take(max_items) {
+            let user: UserRecord = serde_json::from_slice(&row.value)
+                .map_err(|e| IdentityError::internal("decode", e))?;
+            users.push(Self::user_info(&caller.account_id, user));
+        }
+        let next = if truncated { users.last().map(|u| u.user_name.clone()) } else { None };
+        Ok((users, next))
+    }
+
+    /// DeleteUser: refused while the user has access keys or policies, as in IAM.
+    pub async fn delete_user(&self, caller: &Caller, user_name: &str) -> Result<(), IdentityError> {
+        check_name("userName", user_name, 64)?;
+        Self::authorize_iam(
+            caller,
+            "iam:DeleteUser",
+            &Self::user_arn(&caller.account_id, user_name),
+        )?;
+        let (_, version) = self.existing_user(&caller.account_id, user_name).await?;
+        if !self.user_keys(&caller.account_id, user_name).await?.is_empty()
+            || !self
+                .store
+                .list(USER_POLICIES, &format!("{}/{user_name}/", caller.account_id), None, 1)
+                .await?
+                .is_empty()
+        {
+            return Err(IdentityError::DeleteConflict(
+                "Cannot delete entity, must delete policies and access keys first.".into(),
+            ));
+        }
+        self.store
+            .commit(vec![Write::delete(
+                USERS,
+                &format!("{}/{user_name}", caller.account_id),
+                Precondition::Version(version),
+            )])
+            .await?;
+        Ok(())
+    }
+
+    async fn user_keys(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<Vec<AccessKeyRecord>, IdentityError> {
+        // Access keys are keyed by id; a user's keys are found by scanning the account's.
+        let mut keys = Vec::new();
+        let mut start_after: Option<String> = None;
+        loop {
+            let rows = self.store.list(ACCESS_KEYS, "", start_after.as_deref(), 500).await?;
+            let Some(last) = rows.last() else { break };
+            start_after = Some(last.key.clone());
+            for row in rows {
+                let key: AccessKeyRecord = serde_json::from_slice(&row.value)
+                    .map_err(|e| IdentityError::internal("decode", e))?;
+                if key.account_id == account_id && key.user_name.as_deref() == Some(user_name) {
+                    keys.push(key);
+                }
+            }
+        }
+        Ok(keys)
+    }
+
+    /// CreateAccessKey for a user (or the caller when no user is named).
+    pub async fn create_access_key(
+        &self,
+        caller: &Caller,
+        user_name: Option<&str>,
+    ) -> Result<AccessKeyInfo, IdentityError> {
+        let user_name = self.target_user(caller, user_name)?;
+        Self::authorize_iam(
+            caller,
+            "iam:CreateAccessKey",
+            &Self::user_arn(&caller.account_id, &user_name),
+        )?;
+        self.existing_user(&caller.account_id, &user_name).await?;
+        if self.user_keys(&caller.account_id, &user_name).await?.len() >= MAX_ACCESS_KEYS {
+            return Err(IdentityError::LimitExceeded(format!(
+                "Cannot exceed quota for AccessKeysPerUser: {MAX_ACCESS_KEYS}"
+            )));
+        }
+        let (record, secret) = self.new_access_key(&caller.account_id, Some(&user_name))?;
+        self.store
+            .commit(vec![Write::put(
+                ACCESS_KEYS,
+                &record.access_key_id,
+                Self::encode(&record)?,
+                Precondition::Absent,
+            )])
+            .await?;
+        Ok(AccessKeyInfo {
+            user_name,
+            access_key_id: record.access_key_id,
+            status: record.status,
+            create_date: record.created,
+            secret_access_key: Some(secret),
+        })
+    }
+
+    fn target_user(
+        &self,
+        caller: &Caller,
+        user_name: Option<&str>,
+    ) -> Result<String, IdentityError> {
+        match user_name {
+            Some(name) => {
+                check_name("userName", name, 64)?;
+                Ok(name.to_string())
+            }
+            None if !caller.is_account_root => Ok(caller.user_name.clone()),
+            None => Err(IdentityError::Validation(
+                "Root access keys are managed by `arca admin`; name a user with --user-name."
+                    .into(),
+            )),
+        }
+    }
+
+    /// ListAccessKeys.
+    pub async fn list_access_keys(
+        &self,
+        caller: &Caller,
+        user_name: Option<&str>,
+    ) -> Result<Vec<AccessKeyInfo>, IdentityError> {
+        let user_name = self.target_user(caller, user_name)?;
+        Self::authorize_iam(
+            caller,
+            "iam:ListAccessKeys",
+            &Self::user_arn(&caller.account_id, &user_name),
+        )?;
+        self.existing_user(&caller.account_id, &user_name).await?;
+        let mut keys: Vec<AccessKeyInfo> = self
+            .user_keys(&caller.account_id, &user_name)
+            .await?
+            .into_iter()
+            .map(|k| AccessKeyInfo {
+                user_name: user_name.clone(),
+                access_key_id: k.access_key_id,
+                status: k.status,
+                create_date: k.created,
+                secret_access_key: None,
+            })
+            .collect();
+        keys.sort_by_key(|k| k.create_date);
+        Ok(keys)
+    }
+
+    /// DeleteAccessKey.
+    pub async fn delete_access_key(
+        &self,
+        caller: &Caller,
+        user_name: Option<&str>,
+        access_key_id: &str,
+    ) -> Result<(), IdentityError> {
+        let user_name = self.target_user(caller, user_name)?;
+        Self::authorize_iam(
+            caller,
+            "iam:DeleteAccessKey",
+            &Self::user_arn(&caller.account_id, &user_name),
+        )?;
+        let not_found = || {
+            IdentityError::NoSuchEntity(format!(
+                "The Access Key with id {access_key_id} cannot be found."
+            ))
+        };
+        let (key, version) = self
+            .get_json::<AccessKeyRecord>(ACCESS_KEYS, access_key_id)
+            .await?
+            .ok_or_else(not_found)?;
+        if key.account_id != caller.account_id
+            || key.user_name.as_deref() != Some(user_name.as_str())
+        {
+            return Err(not_found());
+        }
+        self.store
+            .commit(vec![Write::delete(ACCESS_KEYS, access_key_id, Precondition::Version(version))])
+            .await?;
+        Ok(())
+    }
+
+    /// PutUserPolicy: adds or replaces an inline policy.
+    pub async fn put_user_policy(
+        &self,
+        caller: &Caller,
+        user_name: &str,
+        policy_name: &str,
+        document: &str,
+    ) -> Result<(), IdentityError> {
+        check_name("userName", user_name, 64)?;
+        check_name("policyName", policy_name, 128)?;
+        Self::authorize_iam(
+            caller,
+            "iam:PutUserPolicy",
+            &Self::user_arn(&caller.account_id, user_name),
+        )?;
+        self.existing_user(&caller.account_id, user_name).await?;
+        Policy::parse_identity(document, arca_policy::MAX_INLINE_USER_POLICY_SIZE)
+            .map_err(|e| IdentityError::MalformedPolicyDocument(e.to_string()))?;
+        let prefix = format!("{}/{user_name}/", caller.account_id);
+        let mut total: usize = document.chars().filter(|c| !c.is_whitespace()).count();
+        for row in self.store.list(USER_POLICIES, &prefix, None, 1000).await? {
+            let existing: UserPolicyRecord = serde_json::from_slice(&row.value)
+                .map_err(|e| IdentityError::internal("decode", e))?;
+            if existing.policy_name != policy_name {
+                total += existing.document.chars().filter(|c| !c.is_whitespace()).count();
+            }
+        }
+        if total > MAX_INLINE_POLICY_CHARS {
+            return Err(IdentityError::LimitExceeded(format!(
+                "Maximum policy size of {MAX_INLINE_POLICY_CHARS} bytes exceeded for user {user_name}"
+            )));
+        }
+        let record = UserPolicyRecord {
+            policy_name: policy_name.to_string(),
+            document: document.to_string(),
+        };
+        self.store
+            .commit(vec![Write::put(
+                USER_POLICIES,
+                &format!("{prefix}{policy_name}"),
+                Self::encode(&record)?,
+                Precondition::None,
+            )])
+            .await?;
+        Ok(())
+    }
+
+    /// GetUserPolicy: the document as it was put.
+    pub async fn get_user_policy(
+        &self,
+        caller: &Caller,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<String, IdentityError> {
+        check_name("userName", user_name, 64)?;
+        check_name("policyName", policy_name, 128)?;
+        Self::authorize_iam(
+            caller,
+            "iam:GetUserPolicy",
+            &Self::user_arn(&caller.account_id, user_name),
+        )?;
+        self.existing_user(&caller.account_id, user_name).await?;
+        let key = format!("{}/{user_name}/{policy_name}", caller.account_id);
+        let (record, _) =
+            self.get_json::<UserPolicyRecord>(USER_POLICIES, &key).await?.ok_or_else(|| {
+                IdentityError::NoSuchEntity(format!(
+                    "The user policy with name {policy_name} cannot be found."
+                ))
+            })?;
+        Ok(record.document)
+    }
+
+    /// DeleteUserPolicy.
+    pub async fn delete_user_policy(
+        &self,
+        caller: &Caller,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<(), IdentityError> {
+        check_name("userName", user_name, 64)?;
+        check_name("policyName", policy_name, 128)?;
+        Self::authorize_iam(
+            caller,
+            "iam:DeleteUserPolicy",
+            &Self::user_arn(&caller.account_id, user_name),
+        )?;
+        self.existing_user(&caller.account_id, user_name).await?;
+        let key = format!("{}/{user_name}/{policy_name}", caller.account_id);
+        let Some((_, version)) = self.get_json::<UserPolicyRecord>(USER_POLICIES, &key).await?
+        else {
+            return Err(IdentityError::NoSuchEntity(format!(
+                "The user policy with name {policy_name} cannot be found."
+            )));
+        };
+        self.store
+            .commit(vec![Write::delete(USER_POLICIES, &key, Precondition::Version(version))])
+            .await?;
+        Ok(())
+    }
+
+    /// ListUserPolicies: names only.
+    pub async fn list_user_policies(
+        &self,
+        caller: &Caller,
+        user_name: &str,
+    ) -> Result<Vec<String>, IdentityError> {
+        check_name("userName", user_name, 64)?;
+        Self::authorize_iam(
+            caller,
+            "iam:ListUserPolicies",
+            &Self::user_arn(&caller.account_id, user_name),
+        )?;
+        self.existing_user(&caller.account_id, user_name).await?;
+        let rows = self
+            .store
+            .list(USER_POLICIES, &format!("{}/{user_name}/", caller.account_id), None, 1000)
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                serde_json::from_slice::<UserPolicyRecord>(&row.value)
+                    .map(|r| r.policy_name)
+                    .map_err(|e| IdentityError::internal("decode", e))
+            })
+            .collect()
+    }
+
+    /// Re-seals every access-key secret under an older root key (after root rotation).
+    pub async fn rewrap_all(&self) -> Result<usize, IdentityError> {
+        let mut count = 0;
+        let mut start_after: Option<String> = None;
+        loop {
+            let rows = self.store.list(ACCESS_KEYS, "", start_after.as_deref(), 200).await?;
+            let Some(last) = rows.last() else { break };
+            start_after = Some(last.key.clone());
+            for row in rows {
+                let mut key: AccessKeyRecord = serde_json::from_slice(&row.value)
+                    .map_err(|e| IdentityError::internal("decode", e))?;
+                if !self.keyring.needs_rewrap(&key.secret) {
+                    continue;
+                }
+                let aad = secret_aad(&key.access_key_id);
+                let secret = self.keyring.open(&aad, &key.secret)?;
+                key.secret = self.keyring.seal(&aad, secret.expose_secret())?;
+                match self
+                    .store
+                    .commit(vec![Write::put(
+                        ACCESS_KEYS,
+                        &row.key,
+                        Self::encode(&key)?,
+                        Precondition::Version(row.version),
+                    )])
+                    .await
+                {
+                    Ok(_) => count += 1,
+                    // Deleted or changed meanwhile: whoever changed it sealed it anew.
+                    Err(StoreError::Conflict { .. }) => {}
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        }
+        Ok(count)
+    }
+}
+
+/// A verified access key's principal, turned into a [`Caller`] once the signature
+/// has been checked.
+pub struct PrincipalHandle {
+    access_key_id: String,
+    principal: Arc<Principal>,
+}
+
+impl std::fmt::Debug for PrincipalHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrincipalHandle").field("access_key_id", &self.access_key_id).finish()
+    }
+}
+
+impl PrincipalHandle {
+    /// The caller, for a request in `region` at `now_ms` from `source_ip`. Call only
+    /// after the request's signature verified against the returned secret.
+    pub fn into_caller(
+        self,
+        region: &str,
+        source_ip: Option<std::net::IpAddr>,
+        now_ms: i64,
+    ) -> Caller {
+        let principal = &self.principal;
+        let (principal_arn, user_name) = match &principal.user_name {
+            Some(name) => {
+                (format!("arn:aws:iam::{}:user/{name}", principal.account_id), name.clone())
+            }
+            None => (format!("arn:aws:iam::{}:root", principal.account_id), "root".to_string()),
+        };
+        Caller {
+            account_id: principal.account_id.clone(),
+            principal_arn,
+            user_name,
+            user_id: principal.user_id.clone(),
+            is_account_root: principal.user_name.is_none(),
+            is_bootstrap_admin: principal.user_name.is_none() && principal.bootstrap,
+            region: region.to_string(),
+            access_key_id: self.access_key_id,
+            source_ip,
+            identity_policies: Arc::clone(&principal.policies),
+            via_service: None,
+            now_ms,
+        }
+    }
+}

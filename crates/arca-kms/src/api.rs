@@ -1,0 +1,466 @@
+//! The KMS operations' inputs and outputs, named and shaped as in the AWS model
+//! (`kms/2014-11-01`). Inputs keep every member optional so that a missing required
+//! member is reported as AWS reports it (a `ValidationException`), not as a
+//! deserialisation failure.
+
+use serde::{Deserialize, Serialize};
+
+use crate::wire::{Blob, EncryptionContext, SecretBlob, Tag, Timestamp};
+
+macro_rules! shapes {
+    ($( $(#[$meta:meta])* $kind:ident $name:ident { $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),* $(,)? } )*) => {
+        $(
+            $(#[$meta])*
+            #[derive(Debug, Default, Clone, Serialize, Deserialize)]
+            #[serde(rename_all = "PascalCase")]
+            pub struct $name {
+                $(
+                    $(#[$fmeta])*
+                    #[serde(default, skip_serializing_if = "Option::is_none")]
+                    pub $field: Option<$ty>,
+                )*
+            }
+        )*
+    };
+}
+
+shapes! {
+    /// CreateKey input.
+    input CreateKeyRequest {
+        /// Key policy JSON.
+        policy: String,
+        /// Description.
+        description: String,
+        /// ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC, KEY_AGREEMENT.
+        key_usage: String,
+        /// Deprecated alias of KeySpec.
+        customer_master_key_spec: String,
+        /// The key spec.
+        key_spec: String,
+        /// AWS_KMS, EXTERNAL, AWS_CLOUDHSM, EXTERNAL_KEY_STORE.
+        origin: String,
+        /// Custom key store id.
+        custom_key_store_id: String,
+        /// Skip the lockout safety check on the policy.
+        bypass_policy_lockout_safety_check: bool,
+        /// Tags.
+        tags: Vec<Tag>,
+        /// Multi-Region key.
+        multi_region: bool,
+        /// External key id.
+        xks_key_id: String,
+    }
+    /// Output carrying key metadata.
+    output KeyMetadataResponse {
+        /// The key's metadata.
+        key_metadata: KeyMetadata,
+    }
+    /// Input naming one key (DescribeKey, EnableKey, DisableKey, CancelKeyDeletion, ...).
+    input KeyIdRequest {
+        /// Key id, key ARN, alias name or alias ARN.
+        key_id: String,
+        /// Grant tokens.
+        grant_tokens: Vec<String>,
+    }
+    /// Output naming one key.
+    output KeyIdResponse {
+        /// The key's ARN.
+        key_id: String,
+    }
+    /// ListKeys input.
+    input ListKeysRequest {
+        /// Page size, 1-1000.
+        limit: i64,
+        /// Where the previous page ended.
+        marker: String,
+    }
+    /// ListKeys output.
+    output ListKeysResponse {
+        /// The keys.
+        keys: Vec<KeyListEntry>,
+        /// Marker for the next page.
+        next_marker: String,
+        /// Whether more pages follow.
+        truncated: bool,
+    }
+    /// One entry of ListKeys.
+    output KeyListEntry {
+        /// Key id.
+        key_id: String,
+        /// Key ARN.
+        key_arn: String,
+    }
+    /// ListAliases input.
+    input ListAliasesRequest {
+        /// Only aliases of this key.
+        key_id: String,
+        /// Page size.
+        limit: i64,
+        /// Paging marker.
+        marker: String,
+    }
+    /// ListAliases output.
+    output ListAliasesResponse {
+        /// The aliases.
+        aliases: Vec<AliasListEntry>,
+        /// Marker for the next page.
+        next_marker: String,
+        /// Whether more pages follow.
+        truncated: bool,
+    }
+    /// One alias.
+    output AliasListEntry {
+        /// `alias/...`.
+        alias_name: String,
+        /// The alias ARN.
+        alias_arn: String,
+        /// Target key id.
+        target_key_id: String,
+        /// Created.
+        creation_date: Timestamp,
+        /// Last updated.
+        last_updated_date: Timestamp,
+    }
+    /// UpdateKeyDescription input.
+    input UpdateKeyDescriptionRequest {
+        /// Key.
+        key_id: String,
+        /// New description.
+        description: String,
+    }
+    /// ScheduleKeyDeletion input.
+    input ScheduleKeyDeletionRequest {
+        /// Key.
+        key_id: String,
+        /// 7-30 days.
+        pending_window_in_days: i64,
+    }
+    /// ScheduleKeyDeletion output.
+    output ScheduleKeyDeletionResponse {
+        /// Key ARN.
+        key_id: String,
+        /// When the key will be deleted.
+        deletion_date: Timestamp,
+        /// The key's state.
+        key_state: String,
+        /// The waiting period.
+        pending_window_in_days: i64,
+    }
+    /// CreateAlias and UpdateAlias input.
+    input AliasRequest {
+        /// `alias/...`.
+        alias_name: String,
+        /// The key.
+        target_key_id: String,
+    }
+    /// Encrypt input.
+    input EncryptRequest {
+        /// Key.
+        key_id: String,
+        /// Up to 4096 bytes.
+        plaintext: SecretBlob,
+        /// Encryption context.
+        encryption_context: EncryptionContext,
+        /// Grant tokens.
+        grant_tokens: Vec<String>,
+        /// Algorithm.
+        encryption_algorithm: String,
+        /// Check permissions only.
+        dry_run: bool,
+    }
+    /// Encrypt output.
+    output EncryptResponse {
+        /// Ciphertext.
+        ciphertext_blob: Blob,
+        /// Key ARN.
+        key_id: String,
+        /// Algorithm.
+        encryption_algorithm: String,
+    }
+    /// Decrypt input.
+    input DecryptRequest {
+        /// Ciphertext.
+        ciphertext_blob: Blob,
+        /// Encryption context.
+        encryption_context: EncryptionContext,
+        /// Grant tokens.
+        grant_tokens: Vec<String>,
+        /// Expected key.
+        key_id: String,
+        /// Algorithm.
+        encryption_algorithm: String,
+        /// Check permissions only.
+        dry_run: bool,
+    }
+    /// Decrypt output.
+    output DecryptResponse {
+        /// Key ARN.
+        key_id: String,
+        /// Plaintext.
+        plaintext: SecretBlob,
+        /// Algorithm.
+        encryption_algorithm: String,
+        /// Key material id (the backing key version).
+        key_material_id: String,
+    }
+    /// ReEncrypt input.
+    input ReEncryptRequest {
+        /// Ciphertext.
+        ciphertext_blob: Blob,
+        /// Source context.
+        source_encryption_context: EncryptionContext,
+        /// Expected source key.
+        source_key_id: String,
+        /// Destination key.
+        destination_key_id: String,
+        /// Destination context.
+        destination_encryption_context: EncryptionContext,
+        /// Source algorithm.
+        source_encryption_algorithm: String,
+        /// Destination algorithm.
+        destination_encryption_algorithm: String,
+        /// Grant tokens.
+        grant_tokens: Vec<String>,
+        /// Check permissions only.
+        dry_run: bool,
+    }
+    /// ReEncrypt output.
+    output ReEncryptResponse {
+        /// New ciphertext.
+        ciphertext_blob: Blob,
+        /// Source key ARN.
+        source_key_id: String,
+        /// Destination key ARN.
+        key_id: String,
+        /// Source algorithm.
+        source_encryption_algorithm: String,
+        /// Destination algorithm.
+        destination_encryption_algorithm: String,
+        /// Source key material id.
+        source_key_material_id: String,
+        /// Destination key material id.
+        destination_key_material_id: String,
+    }
+    /// GenerateDataKey and GenerateDataKeyWithoutPlaintext input.
+    input GenerateDataKeyRequest {
+        /// Key.
+        key_id: String,
+        /// Encryption context.
+        encryption_context: EncryptionContext,
+        /// 1-1024 bytes.
+        number_of_bytes: i64,
+        /// AES_256 or AES_128.
+        key_spec: String,
+        /// Grant tokens.
+        grant_tokens: Vec<String>,
+        /// Check permissions only.
+        dry_run: bool,
+    }
+    /// GenerateDataKey output.
+    output GenerateDataKeyResponse {
+        /// Encrypted data key.
+        ciphertext_blob: Blob,
+        /// Plaintext data key.
+        plaintext: SecretBlob,
+        /// Key ARN.
+        key_id: String,
+        /// Key material id.
+        key_material_id: String,
+    }
+    /// GenerateRandom input.
+    input GenerateRandomRequest {
+        /// 1-1024.
+        number_of_bytes: i64,
+        /// Custom key store.
+        custom_key_store_id: String,
+    }
+    /// GenerateRandom output.
+    output GenerateRandomResponse {
+        /// Random bytes.
+        plaintext: SecretBlob,
+    }
+    /// TagResource input.
+    input TagResourceRequest {
+        /// Key.
+        key_id: String,
+        /// Tags to add or overwrite.
+        tags: Vec<Tag>,
+    }
+    /// UntagResource input.
+    input UntagResourceRequest {
+        /// Key.
+        key_id: String,
+        /// Tag keys to remove.
+        tag_keys: Vec<String>,
+    }
+    /// ListResourceTags and ListKeyPolicies input.
+    input ListForKeyRequest {
+        /// Key.
+        key_id: String,
+        /// Page size.
+        limit: i64,
+        /// Paging marker.
+        marker: String,
+    }
+    /// ListResourceTags output.
+    output ListResourceTagsResponse {
+        /// Tags.
+        tags: Vec<Tag>,
+        /// Marker for the next page.
+        next_marker: String,
+        /// Whether more pages follow.
+        truncated: bool,
+    }
+    /// GetKeyPolicy input.
+    input GetKeyPolicyRequest {
+        /// Key.
+        key_id: String,
+        /// Only `default`.
+        policy_name: String,
+    }
+    /// GetKeyPolicy output.
+    output GetKeyPolicyResponse {
+        /// Policy JSON.
+        policy: String,
+        /// Policy name.
+        policy_name: String,
+    }
+    /// PutKeyPolicy input.
+    input PutKeyPolicyRequest {
+        /// Key.
+        key_id: String,
+        /// Only `default`.
+        policy_name: String,
+        /// Policy JSON.
+        policy: String,
+        /// Skip the lockout safety check.
+        bypass_policy_lockout_safety_check: bool,
+    }
+    /// ListKeyPolicies output.
+    output ListKeyPoliciesResponse {
+        /// Always `["default"]`.
+        policy_names: Vec<String>,
+        /// Marker for the next page.
+        next_marker: String,
+        /// Whether more pages follow.
+        truncated: bool,
+    }
+    /// EnableKeyRotation input.
+    input EnableKeyRotationRequest {
+        /// Key.
+        key_id: String,
+        /// 90-2560 days.
+        rotation_period_in_days: i64,
+    }
+    /// GetKeyRotationStatus output.
+    output GetKeyRotationStatusResponse {
+        /// Whether automatic rotation is on.
+        key_rotation_enabled: bool,
+        /// Key ARN.
+        key_id: String,
+        /// Rotation period.
+        rotation_period_in_days: i64,
+        /// Next automatic rotation.
+        next_rotation_date: Timestamp,
+        /// When an on-demand rotation in progress started.
+        on_demand_rotation_start_date: Timestamp,
+    }
+    /// ListKeyRotations input.
+    input ListKeyRotationsRequest {
+        /// Key.
+        key_id: String,
+        /// ALL_KEY_MATERIAL or ROTATIONS_ONLY.
+        include_key_material: String,
+        /// Page size.
+        limit: i64,
+        /// Paging marker.
+        marker: String,
+    }
+    /// ListKeyRotations output.
+    output ListKeyRotationsResponse {
+        /// Rotations, oldest first.
+        rotations: Vec<RotationsListEntry>,
+        /// Marker for the next page.
+        next_marker: String,
+        /// Whether more pages follow.
+        truncated: bool,
+    }
+    /// One completed rotation.
+    output RotationsListEntry {
+        /// Key ARN.
+        key_id: String,
+        /// Key material id of the new version.
+        key_material_id: String,
+        /// When.
+        rotation_date: Timestamp,
+        /// AUTOMATIC or ON_DEMAND.
+        rotation_type: String,
+    }
+    /// Output with no members.
+    output Empty {}
+    /// A key's metadata, as DescribeKey returns it.
+    output KeyMetadata {
+        /// Owning account.
+        #[serde(rename = "AWSAccountId")]
+        aws_account_id: String,
+        /// Key id.
+        key_id: String,
+        /// Key ARN.
+        arn: String,
+        /// Created.
+        creation_date: Timestamp,
+        /// True when the state is Enabled.
+        enabled: bool,
+        /// Description.
+        description: String,
+        /// Usage.
+        key_usage: String,
+        /// State.
+        key_state: String,
+        /// When the key will be deleted.
+        deletion_date: Timestamp,
+        /// Origin.
+        origin: String,
+        /// CUSTOMER or AWS.
+        key_manager: String,
+        /// Deprecated spec name.
+        customer_master_key_spec: String,
+        /// Spec.
+        key_spec: String,
+        /// Encryption algorithms.
+        encryption_algorithms: Vec<String>,
+        /// Multi-Region.
+        multi_region: bool,
+        /// Waiting period of a pending deletion.
+        pending_deletion_window_in_days: i64,
+        /// Id of the current key material.
+        current_key_material_id: String,
+    }
+}
+
+/// Decodes `body` into every operation's input type, discarding the results: the
+/// fuzz target and its corpus replay use this to prove that no body makes decoding panic.
+pub fn decode_all_inputs(body: &[u8]) {
+    fn attempt<T: serde::de::DeserializeOwned>(body: &[u8]) {
+        let _ = serde_json::from_slice::<T>(body);
+    }
+    attempt::<CreateKeyRequest>(body);
+    attempt::<KeyIdRequest>(body);
+    attempt::<ListKeysRequest>(body);
+    attempt::<ListAliasesRequest>(body);
+    attempt::<UpdateKeyDescriptionRequest>(body);
+    attempt::<ScheduleKeyDeletionRequest>(body);
+    attempt::<AliasRequest>(body);
+    attempt::<EncryptRequest>(body);
+    attempt::<DecryptRequest>(body);
+    attempt::<ReEncryptRequest>(body);
+    attempt::<GenerateDataKeyRequest>(body);
+    attempt::<GenerateRandomRequest>(body);
+    attempt::<TagResourceRequest>(body);
+    attempt::<UntagResourceRequest>(body);
+    attempt::<ListForKeyRequest>(body);
+    attempt::<GetKeyPolicyRequest>(body);
+    attempt::<PutKeyPolicyRequest>(body);
+    attempt::<EnableKeyRotationRequest>(body);
+    attempt::<ListKeyRotationsRequest>(body);
+}

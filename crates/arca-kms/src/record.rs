@@ -1,0 +1,171 @@
+//! How a KMS key is kept in the store, and how it is shown to clients.
+
+use arca_seal::SealedBytes;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    api::KeyMetadata,
+    wire::{Tag, Timestamp},
+};
+
+/// Store table of key records, keyed by key id.
+pub const KEYS: &str = "kms.keys";
+/// Store table indexing keys by `ACCOUNT/REGION/KEYID` for listing.
+pub const ACCOUNT_KEYS: &str = "kms.account-keys";
+/// Store table of aliases, keyed by `ACCOUNT/REGION/alias/NAME`.
+pub const ALIASES: &str = "kms.aliases";
+
+/// The lifecycle states of a key, as AWS names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyState {
+    /// Usable.
+    Enabled,
+    /// Not usable until enabled.
+    Disabled,
+    /// Waiting to be deleted.
+    PendingDeletion,
+}
+
+impl KeyState {
+    /// The name AWS sends.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyState::Enabled => "Enabled",
+            KeyState::Disabled => "Disabled",
+            KeyState::PendingDeletion => "PendingDeletion",
+        }
+    }
+}
+
+/// Who manages the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyManager {
+    /// The account's users.
+    Customer,
+    /// Arca, on behalf of a service (`alias/aws/...`).
+    Aws,
+}
+
+/// One version of a key's material.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeyVersion {
+    /// 1 for the original material, then one more per rotation.
+    pub version: u32,
+    /// A 64-hex-digit id (AWS's KeyMaterialId).
+    pub material_id: String,
+    /// When the version was made (Unix ms).
+    pub created: i64,
+    /// `None` for the original material, else AUTOMATIC or ON_DEMAND.
+    pub rotation_type: Option<String>,
+    /// The 256-bit material sealed under the root key, bound to `ARN#version`.
+    pub sealed: SealedBytes,
+}
+
+/// Automatic rotation settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Rotation {
+    /// Whether automatic rotation is on.
+    pub enabled: bool,
+    /// Period in days (90-2560).
+    pub period_days: i64,
+    /// When the next automatic rotation is due (Unix ms).
+    pub next_rotation: Option<i64>,
+}
+
+/// A stored KMS key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeyRecord {
+    /// UUID.
+    pub key_id: String,
+    /// Full ARN.
+    pub arn: String,
+    /// Owning account.
+    pub account_id: String,
+    /// Region.
+    pub region: String,
+    /// Created (Unix ms).
+    pub creation_date: i64,
+    /// Description.
+    pub description: String,
+    /// ENCRYPT_DECRYPT for symmetric keys.
+    pub key_usage: String,
+    /// SYMMETRIC_DEFAULT.
+    pub key_spec: String,
+    /// AWS_KMS.
+    pub origin: String,
+    /// Customer or AWS managed.
+    pub key_manager: KeyManager,
+    /// Lifecycle state.
+    pub state: KeyState,
+    /// When a pending deletion completes (Unix ms).
+    pub deletion_date: Option<i64>,
+    /// The waiting period of a pending deletion.
+    pub pending_window_days: Option<i64>,
+    /// Key policy JSON, as the caller wrote it.
+    pub policy: String,
+    /// Tags, in insertion order.
+    pub tags: Vec<Tag>,
+    /// Automatic rotation.
+    pub rotation: Rotation,
+    /// Every version of the material; the last one encrypts.
+    pub versions: Vec<KeyVersion>,
+}
+
+impl KeyRecord {
+    /// The version used to encrypt.
+    pub fn current_version(&self) -> Option<&KeyVersion> {
+        self.versions.last()
+    }
+
+    /// AAD binding sealed material to this key and version.
+    pub fn material_aad(arn: &str, version: u32) -> Vec<u8> {
+        format!("{arn}#{version}").into_bytes()
+    }
+
+    /// The metadata DescribeKey returns.
+    pub fn metadata(&self) -> KeyMetadata {
+        KeyMetadata {
+            aws_account_id: Some(self.account_id.clone()),
+            key_id: Some(self.key_id.clone()),
+            arn: Some(self.arn.clone()),
+            creation_date: Some(Timestamp(self.creation_date)),
+            enabled: Some(self.state == KeyState::Enabled),
+            description: Some(self.description.clone()),
+            key_usage: Some(self.key_usage.clone()),
+            key_state: Some(self.state.as_str().to_string()),
+            deletion_date: self.deletion_date.map(Timestamp),
+            origin: Some(self.origin.clone()),
+            key_manager: Some(
+                match self.key_manager {
+                    KeyManager::Customer => "CUSTOMER",
+                    KeyManager::Aws => "AWS",
+                }
+                .to_string(),
+            ),
+            customer_master_key_spec: Some(self.key_spec.clone()),
+            key_spec: Some(self.key_spec.clone()),
+            encryption_algorithms: Some(vec!["SYMMETRIC_DEFAULT".to_string()]),
+            multi_region: Some(false),
+            pending_deletion_window_in_days: self.pending_window_days,
+            current_key_material_id: self.current_version().map(|v| v.material_id.clone()),
+        }
+    }
+}
+
+/// A stored alias.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AliasRecord {
+    /// `alias/NAME`.
+    pub alias_name: String,
+    /// The key id it points to.
+    pub target_key_id: String,
+    /// Created (Unix ms).
+    pub creation_date: i64,
+    /// Last retargeted (Unix ms).
+    pub last_updated_date: i64,
+}
+
+/// `ACCOUNT/REGION/` — the prefix of an account's index and alias entries.
+pub fn scope_prefix(account_id: &str, region: &str) -> String {
+    format!("{account_id}/{region}/")
+}

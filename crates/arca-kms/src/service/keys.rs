@@ -1,0 +1,421 @@
+//! Key lifecycle: CreateKey, DescribeKey, ListKeys, UpdateKeyDescription, EnableKey,
+//! DisableKey, ScheduleKeyDeletion, CancelKeyDeletion.
+
+use arca_crypto::SecretBytes;
+use arca_gate::Caller;
+use arca_policy::Policy;
+use arca_store::{Precondition, Write};
+
+use super::{KmsService, jobs::DELETE_JOB};
+use crate::{
+    KmsError,
+    api::{
+        CreateKeyRequest, Empty, KeyIdRequest, KeyIdResponse, KeyListEntry, KeyMetadataResponse,
+        ListKeysRequest, ListKeysResponse, ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse,
+        UpdateKeyDescriptionRequest,
+    },
+    paging::{Page, decode_marker},
+    policy_text::default_key_policy,
+    record::{
+        ACCOUNT_KEYS, KEYS, KeyManager, KeyRecord, KeyState, KeyVersion, Rotation, scope_prefix,
+    },
+    validate::{self, Validator},
+};
+
+const DAY_MS: i64 = 86_400_000;
+
+impl KmsService {
+    /// CreateKey: a symmetric key with AWS_KMS origin.
+    pub async fn create_key(
+        &self,
+        caller: &Caller,
+        input: CreateKeyRequest,
+    ) -> Result<KeyMetadataResponse, KmsError> {
+        let mut v = Validator::new();
+        v.length("policy", input.policy.as_ref(), 1, 131_072);
+        v.chars("policy", input.policy.as_ref(), "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+", |c| {
+            matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}')
+        });
+        v.length("description", input.description.as_ref(), 0, 8192);
+        v.one_of(
+            "keyUsage",
+            input.key_usage.as_ref(),
+            &["SIGN_VERIFY", "ENCRYPT_DECRYPT", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"],
+        );
+        const SPECS: &[&str] = &[
+            "RSA_2048",
+            "RSA_3072",
+            "RSA_4096",
+            "ECC_NIST_P256",
+            "ECC_NIST_P384",
+            "ECC_NIST_P521",
+            "ECC_SECG_P256K1",
+            "SYMMETRIC_DEFAULT",
+            "HMAC_224",
+            "HMAC_256",
+            "HMAC_384",
+            "HMAC_512",
+            "SM2",
+            "ML_DSA_44",
+            "ML_DSA_65",
+            "ML_DSA_87",
+            "ECC_NIST_EDWARDS25519",
+        ];
+        v.one_of("keySpec", input.key_spec.as_ref(), SPECS);
+        v.one_of("customerMasterKeySpec", input.customer_master_key_spec.as_ref(), &SPECS[..13]);
+        v.one_of(
+            "origin",
+            input.origin.as_ref(),
+            &["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"],
+        );
+        v.length("customKeyStoreId", input.custom_key_store_id.as_ref(), 1, 64);
+        super::tags::validate_tags(&mut v, input.tags.as_ref());
+        v.finish()?;
+
+        self.authorize_account(caller, "kms:CreateKey")?;
+
+        if input.key_spec.is_some() && input.customer_master_key_spec.is_some() {
+            return Err(KmsError::Validation(
+                "You cannot specify KeySpec and CustomerMasterKeySpec in the same request.".into(),
+            ));
+        }
+        let key_spec = input
+            .key_spec
+            .or(input.customer_master_key_spec)
+            .unwrap_or_else(|| "SYMMETRIC_DEFAULT".into());
+        if key_spec != "SYMMETRIC_DEFAULT" {
+            return Err(KmsError::UnsupportedOperation(format!(
+                "KeySpec {key_spec} is not supported yet; this server offers SYMMETRIC_DEFAULT keys."
+            )));
+        }
+        let key_usage = input.key_usage.unwrap_or_else(|| "ENCRYPT_DECRYPT".into());
+        if key_usage != "ENCRYPT_DECRYPT" {
+            return Err(KmsError::Validation(format!(
+                "KeyUsage {key_usage} is not compatible with KeySpec SYMMETRIC_DEFAULT"
+            )));
+        }
+        let origin = input.origin.unwrap_or_else(|| "AWS_KMS".into());
+        if origin != "AWS_KMS" {
+            return Err(KmsError::UnsupportedOperation(format!(
+                "Origin {origin} is not supported yet."
+            )));
+        }
+        if input.custom_key_store_id.is_some() {
+            return Err(KmsError::UnsupportedOperation(
+                "Custom key stores are not supported yet.".into(),
+            ));
+        }
+        if input.multi_region == Some(true) {
+            return Err(KmsError::UnsupportedOperation(
+                "Multi-Region keys are not supported yet.".into(),
+            ));
+        }
+        let tags = input.tags.unwrap_or_default();
+        super::tags::check_reserved(&tags)?;
+
+        let key_id = uuid::Uuid::new_v4().to_string();
+        let arn = format!("arn:aws:kms:{}:{}:key/{key_id}", caller.region, caller.account_id);
+        let policy_text = match input.policy {
+            Some(policy) => {
+                let parsed = Policy::parse_resource(&policy, arca_policy::MAX_KEY_POLICY_SIZE)
+                    .map_err(|e| KmsError::MalformedPolicyDocument(e.to_string()))?;
+                if input.bypass_policy_lockout_safety_check != Some(true) {
+                    super::policy::lockout_check(caller, &arn, &parsed)?;
+                }
+                policy
+            }
+            None => default_key_policy(&caller.account_id),
+        };
+        let record = self.new_record(
+            key_id,
+            arn,
+            &caller.account_id,
+            &caller.region,
+            input.description.unwrap_or_default(),
+            KeyManager::Customer,
+            policy_text,
+            tags,
+        )?;
+        self.insert_record(&record).await?;
+        Ok(KeyMetadataResponse { key_metadata: Some(record.metadata()) })
+    }
+
+    /// A new record with fresh material sealed under the root key.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn new_record(
+        &self,
+        key_id: String,
+        arn: String,
+        account_id: &str,
+        region: &str,
+        description: String,
+        key_manager: KeyManager,
+        policy: String,
+        tags: Vec<crate::wire::Tag>,
+    ) -> Result<KeyRecord, KmsError> {
+        let now = self.now_ms();
+        let version = self.new_version(&arn, 1, now, None)?;
+        Ok(KeyRecord {
+            key_id,
+            arn,
+            account_id: account_id.to_string(),
+            region: region.to_string(),
+            creation_date: now,
+            description,
+            key_usage: "ENCRYPT_DECRYPT".into(),
+            key_spec: "SYMMETRIC_DEFAULT".into(),
+            origin: "AWS_KMS".into(),
+            key_manager,
+            state: KeyState::Enabled,
+            deletion_date: None,
+            pending_window_days: None,
+            policy,
+            tags,
+            rotation: Rotation { enabled: false, period_days: 365, next_rotation: None },
+            versions: vec![version],
+        })
+    }
+
+    /// Fresh 256-bit material for `version`, sealed and bound to the key's ARN.
+    pub(super) fn new_version(
+        &self,
+        arn: &str,
+        version: u32,
+        now: i64,
+        rotation_type: Option<&str>,
+    ) -> Result<KeyVersion, KmsError> {
+        let material = SecretBytes::random(32);
+        let sealed =
+            self.keyring.seal(&KeyRecord::material_aad(arn, version), material.expose_secret())?;
+        Ok(KeyVersion {
+            version,
+            material_id: hex::encode(arca_crypto::random::bytes(32)),
+            created: now,
+            rotation_type: rotation_type.map(str::to_string),
+            sealed,
+        })
+    }
+
+    pub(super) async fn insert_record(&self, record: &KeyRecord) -> Result<(), KmsError> {
+        let value = serde_json::to_vec(record).map_err(|e| KmsError::internal("encode key", e))?;
+        self.store
+            .commit(vec![
+                Write::put(KEYS, &record.key_id, value, Precondition::Absent),
+                Write::put(
+                    ACCOUNT_KEYS,
+                    &Self::index_key(record),
+                    Vec::new(),
+                    Precondition::Absent,
+                ),
+            ])
+            .await?;
+        Ok(())
+    }
+
+    /// DescribeKey.
+    pub async fn describe_key(
+        &self,
+        caller: &Caller,
+        input: KeyIdRequest,
+    ) -> Result<KeyMetadataResponse, KmsError> {
+        let mut v = Validator::new();
+        validate::key_id(&mut v, "keyId", &input.key_id, true);
+        validate::grant_tokens(&mut v, input.grant_tokens.as_ref());
+        v.finish()?;
+        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
+        self.authorize(caller, &key, "kms:DescribeKey", None)?;
+        Ok(KeyMetadataResponse { key_metadata: Some(key.record.metadata()) })
+    }
+
+    /// ListKeys: the caller's keys in this region, in id order.
+    pub async fn list_keys(
+        &self,
+        caller: &Caller,
+        input: ListKeysRequest,
+    ) -> Result<ListKeysResponse, KmsError> {
+        let mut v = Validator::new();
+        validate::paging(&mut v, input.limit, input.marker.as_ref());
+        v.finish()?;
+        self.authorize_account(caller, "kms:ListKeys")?;
+        let prefix = scope_prefix(&caller.account_id, &caller.region);
+        let start_after = decode_marker(input.marker.as_deref(), &prefix)?;
+        let limit = input.limit.unwrap_or(100) as usize;
+        let rows =
+            self.store.list(ACCOUNT_KEYS, &prefix, start_after.as_deref(), limit + 1).await?;
+        let page = Page::new(rows, limit, |row| row.key.clone());
+        Ok(ListKeysResponse {
+            keys: Some(
+                page.items
+                    .iter()
+                    .map(|row| {
+                        let key_id = row.key[prefix.len()..].to_string();
+                        KeyListEntry {
+                            key_arn: Some(format!(
+                                "arn:aws:kms:{}:{}:key/{key_id}",
+                                caller.region, caller.account_id
+                            )),
+                            key_id: Some(key_id),
+                        }
+                    })
+                    .collect(),
+            ),
+            next_marker: page.next_marker,
+            truncated: Some(page.truncated),
+        })
+    }
+
+    /// UpdateKeyDescription.
+    pub async fn update_key_description(
+        &self,
+        caller: &Caller,
+        input: UpdateKeyDescriptionRequest,
+    ) -> Result<Empty, KmsError> {
+        let mut v = Validator::new();
+        validate::key_id(&mut v, "keyId", &input.key_id, true);
+        v.required("description", &input.description);
+        v.length("description", input.description.as_ref(), 0, 8192);
+        v.finish()?;
+        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
+        self.authorize(caller, &key, "kms:UpdateKeyDescription", None)?;
+        Self::check_customer_managed(&key.record)?;
+        Self::check_not_pending_deletion(&key.record)?;
+        let description = input.description.unwrap_or_default();
+        self.update_key(&key.record.key_id, |record, _| {
+            record.description = description.clone();
+            Ok(Vec::new())
+        })
+        .await?;
+        Ok(Empty {})
+    }
+
+    /// EnableKey.
+    pub async fn enable_key(
+        &self,
+        caller: &Caller,
+        input: KeyIdRequest,
+    ) -> Result<Empty, KmsError> {
+        self.set_enabled(caller, input, true).await
+    }
+
+    /// DisableKey.
+    pub async fn disable_key(
+        &self,
+        caller: &Caller,
+        input: KeyIdRequest,
+    ) -> Result<Empty, KmsError> {
+        self.set_enabled(caller, input, false).await
+    }
+
+    async fn set_enabled(
+        &self,
+        caller: &Caller,
+        input: KeyIdRequest,
+        enable: bool,
+    ) -> Result<Empty, KmsError> {
+        let mut v = Validator::new();
+        validate::key_id(&mut v, "keyId", &input.key_id, true);
+        v.finish()?;
+        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
+        let action = if enable { "kms:EnableKey" } else { "kms:DisableKey" };
+        self.authorize(caller, &key, action, None)?;
+        Self::check_customer_managed(&key.record)?;
+        self.update_key(&key.record.key_id, |record, _| {
+            Self::check_not_pending_deletion(record)?;
+            record.state = if enable { KeyState::Enabled } else { KeyState::Disabled };
+            Ok(Vec::new())
+        })
+        .await?;
+        Ok(Empty {})
+    }
+
+    /// ScheduleKeyDeletion: 7-30 days (default 30); a job deletes the key when due.
+    pub async fn schedule_key_deletion(
+        &self,
+        caller: &Caller,
+        input: ScheduleKeyDeletionRequest,
+    ) -> Result<ScheduleKeyDeletionResponse, KmsError> {
+        let mut v = Validator::new();
+        validate::key_id(&mut v, "keyId", &input.key_id, true);
+        v.range("pendingWindowInDays", input.pending_window_in_days, 1, 365);
+        v.finish()?;
+        let days = input.pending_window_in_days.unwrap_or(30);
+        if !(7..=30).contains(&days) {
+            return Err(KmsError::Validation(format!(
+                "PendingWindowInDays must be between 7 and 30, but was {days}."
+            )));
+        }
+        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
+        self.authorize(caller, &key, "kms:ScheduleKeyDeletion", None)?;
+        Self::check_customer_managed(&key.record)?;
+        let record = self
+            .update_key(&key.record.key_id, |record, now| {
+                Self::check_not_pending_deletion(record)?;
+                record.state = KeyState::PendingDeletion;
+                record.deletion_date = Some(now + days * DAY_MS);
+                record.pending_window_days = Some(days);
+                Ok(Vec::new())
+            })
+            .await?;
+        let due = record.deletion_date.unwrap_or_default();
+        self.store
+            .schedule_job(
+                &format!("{DELETE_JOB}/{}", record.key_id),
+                DELETE_JOB,
+                due,
+                record.key_id.as_bytes(),
+            )
+            .await?;
+        Ok(ScheduleKeyDeletionResponse {
+            key_id: Some(record.arn.clone()),
+            deletion_date: Some(crate::wire::Timestamp(due)),
+            key_state: Some(record.state.as_str().into()),
+            pending_window_in_days: Some(days),
+        })
+    }
+
+    /// CancelKeyDeletion: the key returns in the Disabled state, as in AWS.
+    pub async fn cancel_key_deletion(
+        &self,
+        caller: &Caller,
+        input: KeyIdRequest,
+    ) -> Result<KeyIdResponse, KmsError> {
+        let mut v = Validator::new();
+        validate::key_id(&mut v, "keyId", &input.key_id, true);
+        v.finish()?;
+        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
+        self.authorize(caller, &key, "kms:CancelKeyDeletion", None)?;
+        let record = self
+            .update_key(&key.record.key_id, |record, _| {
+                if record.state != KeyState::PendingDeletion {
+                    return Err(KmsError::InvalidState(format!(
+                        "{} is not pending deletion.",
+                        record.arn
+                    )));
+                }
+                record.state = KeyState::Disabled;
+                record.deletion_date = None;
+                record.pending_window_days = None;
+                Ok(Vec::new())
+            })
+            .await?;
+        self.store.cancel_job(&format!("{DELETE_JOB}/{}", record.key_id)).await?;
+        Ok(KeyIdResponse { key_id: Some(record.arn) })
+    }
+
+    pub(super) fn check_not_pending_deletion(record: &KeyRecord) -> Result<(), KmsError> {
+        if record.state == KeyState::PendingDeletion {
+            return Err(KmsError::InvalidState(format!("{} is pending deletion.", record.arn)));
+        }
+        Ok(())
+    }
+
+    pub(super) fn check_customer_managed(record: &KeyRecord) -> Result<(), KmsError> {
+        if record.key_manager == KeyManager::Aws {
+            return Err(KmsError::UnsupportedOperation(format!(
+                "{} is an AWS managed key; it cannot be changed.",
+                record.arn
+            )));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,353 @@
+//! The KMS service: resolution of key references, loading through the cache,
+//! optimistic updates and authorisation. The operations live in the sibling modules.
+
+mod aliases;
+mod crypto;
+mod jobs;
+mod keys;
+mod policy;
+mod rotation;
+mod tags;
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use arca_crypto::aead::AesGcmKey;
+use arca_gate::{Access, Caller, Clock, ResourceMode};
+use arca_policy::Policy;
+use arca_seal::RootKeyring;
+use arca_store::{Precondition, Store, StoreError, Write};
+
+use crate::{
+    KmsError,
+    cache::{CachedKey, KeyCache},
+    record::{ALIASES, AliasRecord, KEYS, KeyRecord, KeyState, scope_prefix},
+    wire::EncryptionContext,
+};
+
+pub use jobs::{DELETE_JOB, ROTATE_JOB};
+
+/// How often an optimistic update is retried when another writer got there first.
+const UPDATE_ATTEMPTS: usize = 8;
+
+/// The key management service.
+pub struct KmsService {
+    store: Arc<dyn Store>,
+    keyring: Arc<RootKeyring>,
+    clock: Clock,
+    cache: KeyCache,
+}
+
+impl std::fmt::Debug for KmsService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KmsService").finish_non_exhaustive()
+    }
+}
+
+/// A key reference as a caller may write it.
+#[derive(Debug, PartialEq, Eq)]
+enum KeyRef {
+    Id(String),
+    KeyArn { region: String, account: String, id: String },
+    Alias(String),
+    AliasArn { region: String, account: String, name: String },
+}
+
+fn parse_key_ref(text: &str) -> Option<KeyRef> {
+    if let Some(rest) = text.strip_prefix("arn:aws:kms:") {
+        let mut parts = rest.splitn(3, ':');
+        let region = parts.next()?.to_string();
+        let account = parts.next()?.to_string();
+        let resource = parts.next()?;
+        if region.is_empty() || account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        if let Some(id) = resource.strip_prefix("key/") {
+            return Some(KeyRef::KeyArn { region, account, id: id.to_string() });
+        }
+        if resource.starts_with("alias/") {
+            return Some(KeyRef::AliasArn { region, account, name: resource.to_string() });
+        }
+        return None;
+    }
+    if text.starts_with("alias/") {
+        return Some(KeyRef::Alias(text.to_string()));
+    }
+    Some(KeyRef::Id(text.to_string()))
+}
+
+impl KmsService {
+    /// A service over `store`, sealing key material with `keyring`.
+    pub fn new(store: Arc<dyn Store>, keyring: Arc<RootKeyring>, clock: Clock) -> Arc<Self> {
+        Arc::new(Self { store, keyring, clock, cache: KeyCache::default() })
+    }
+
+    /// Drops cached state whenever the store reports a change to keys or aliases,
+    /// from this node or any other. Returns the task's handle.
+    pub fn spawn_invalidation(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let service = Arc::clone(self);
+        let mut changes = self.store.subscribe();
+        tokio::spawn(async move {
+            loop {
+                match changes.recv().await {
+                    Ok(change) if change.table == KEYS => service.cache.invalidate_key(&change.key),
+                    Ok(change) if change.table == ALIASES => {
+                        service.cache.invalidate_alias(&change.key)
+                    }
+                    Ok(change) if change.table == "seal.root-keys" => service.cache.clear(),
+                    Ok(_) => {}
+                    // Missed notifications: forget everything rather than serve stale state.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        service.cache.clear()
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        })
+    }
+
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Loads a key by id through the cache.
+    async fn load(&self, key_id: &str) -> Result<Option<Arc<CachedKey>>, KmsError> {
+        if let Some(cached) = self.cache.key(key_id) {
+            return Ok(Some(cached));
+        }
+        let Some(stored) = self.store.get(KEYS, key_id).await? else {
+            return Ok(None);
+        };
+        let record: KeyRecord = serde_json::from_slice(&stored.value)
+            .map_err(|e| KmsError::internal("decode key", e))?;
+        let policy = Policy::parse_resource(&record.policy, arca_policy::MAX_KEY_POLICY_SIZE)
+            .map_err(|e| KmsError::internal("stored key policy", e))?;
+        let mut materials = BTreeMap::new();
+        for version in &record.versions {
+            let aad = KeyRecord::material_aad(&record.arn, version.version);
+            let material = self.keyring.open(&aad, &version.sealed)?;
+            let key =
+                AesGcmKey::new(material).map_err(|e| KmsError::internal("key material", e))?;
+            materials.insert(version.version, key);
+        }
+        let cached = Arc::new(CachedKey::new(record, Arc::new(policy), materials));
+        self.cache.put_key(Arc::clone(&cached));
+        Ok(Some(cached))
+    }
+
+    /// Resolves what a caller wrote as KeyId (id, key ARN, alias name, alias ARN) to a
+    /// key in the caller's region, or NotFoundException.
+    async fn resolve(&self, caller: &Caller, text: &str) -> Result<Arc<CachedKey>, KmsError> {
+        let not_found = || KmsError::NotFound(format!("Invalid keyId '{text}'"));
+        let key_ref = parse_key_ref(text).ok_or_else(not_found)?;
+        let (key_id, account, region) = match key_ref {
+            KeyRef::Id(id) => (id, caller.account_id.clone(), caller.region.clone()),
+            KeyRef::KeyArn { region, account, id } => (id, account, region),
+            KeyRef::Alias(name) => {
+                let id =
+                    self.alias_target(caller, &caller.account_id, &caller.region, &name).await?;
+                (id, caller.account_id.clone(), caller.region.clone())
+            }
+            KeyRef::AliasArn { region, account, name } => {
+                if region != caller.region {
+                    return Err(not_found());
+                }
+                let id = self.alias_target(caller, &account, &region, &name).await?;
+                (id, account, region)
+            }
+        };
+        let key_arn = format!("arn:aws:kms:{region}:{account}:key/{key_id}");
+        let missing = || KmsError::NotFound(format!("Key '{key_arn}' does not exist"));
+        if region != caller.region || uuid::Uuid::parse_str(&key_id).is_err() {
+            return Err(missing());
+        }
+        let key = self.load(&key_id).await?.ok_or_else(missing)?;
+        if key.record.account_id != account || key.record.region != region {
+            return Err(missing());
+        }
+        Ok(key)
+    }
+
+    async fn alias_target(
+        &self,
+        caller: &Caller,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Result<String, KmsError> {
+        let scoped = format!("{}{name}", scope_prefix(account, region));
+        let target = match self.cache.alias(&scoped) {
+            Some(target) => target,
+            None => {
+                let target = match self.store.get(ALIASES, &scoped).await? {
+                    Some(stored) => {
+                        let alias: AliasRecord = serde_json::from_slice(&stored.value)
+                            .map_err(|e| KmsError::internal("decode alias", e))?;
+                        Some(alias.target_key_id)
+                    }
+                    None => None,
+                };
+                self.cache.put_alias(&scoped, target.clone());
+                target
+            }
+        };
+        match target {
+            Some(target) => Ok(target),
+            // AWS managed keys come into being the first time their alias is used.
+            None if account == caller.account_id && aliases::is_aws_managed_alias(name) => {
+                self.create_aws_managed_key(account, region, name).await
+            }
+            None => Err(KmsError::NotFound(format!(
+                "Alias 'arn:aws:kms:{region}:{account}:{name}' is not found."
+            ))),
+        }
+    }
+
+    /// Checks that `caller` may perform `action` on `key` under its key policy and the
+    /// caller's IAM policies, with the KMS condition keys of the request.
+    fn authorize(
+        &self,
+        caller: &Caller,
+        key: &CachedKey,
+        action: &str,
+        context: Option<&EncryptionContext>,
+    ) -> Result<(), KmsError> {
+        let mut keys: Vec<(String, Vec<String>)> =
+            vec![("kms:CallerAccount".into(), vec![caller.account_id.clone()])];
+        if let Some(service) = &caller.via_service {
+            keys.push(("kms:ViaService".into(), vec![service.clone()]));
+        }
+        if let Some(context) = context {
+            keys.push(("kms:EncryptionContextKeys".into(), context.keys().cloned().collect()));
+            for (name, value) in context {
+                keys.push((format!("kms:EncryptionContext:{name}"), vec![value.clone()]));
+            }
+        }
+        caller.authorize(&Access {
+            action,
+            resource: &key.record.arn,
+            resource_account: &key.record.account_id,
+            resource_policy: Some(&key.policy),
+            mode: ResourceMode::KeyPolicy,
+            context: keys,
+        })?;
+        Ok(())
+    }
+
+    /// Checks an action that has no key (CreateKey, ListKeys, ...) against IAM policies.
+    fn authorize_account(&self, caller: &Caller, action: &str) -> Result<(), KmsError> {
+        caller.authorize(&Access {
+            action,
+            resource: "*",
+            resource_account: &caller.account_id,
+            resource_policy: None,
+            mode: ResourceMode::IdentityOnly,
+            context: vec![("kms:CallerAccount".into(), vec![caller.account_id.clone()])],
+        })?;
+        Ok(())
+    }
+
+    /// Applies `change` to the stored key with optimistic concurrency, retrying when
+    /// another writer got there first. Returns the updated record.
+    async fn update_key<F>(&self, key_id: &str, mut change: F) -> Result<KeyRecord, KmsError>
+    where
+        F: FnMut(&mut KeyRecord, i64) -> Result<Vec<Write>, KmsError>,
+    {
+        for _ in 0..UPDATE_ATTEMPTS {
+            let stored = self
+                .store
+                .get(KEYS, key_id)
+                .await?
+                .ok_or_else(|| KmsError::NotFound(format!("Key '{key_id}' does not exist")))?;
+            let mut record: KeyRecord = serde_json::from_slice(&stored.value)
+                .map_err(|e| KmsError::internal("decode key", e))?;
+            let mut writes = change(&mut record, self.now_ms())?;
+            let value =
+                serde_json::to_vec(&record).map_err(|e| KmsError::internal("encode key", e))?;
+            writes
+                .insert(0, Write::put(KEYS, key_id, value, Precondition::Version(stored.version)));
+            match self.store.commit(writes).await {
+                Ok(_) => {
+                    self.cache.invalidate_key(key_id);
+                    return Ok(record);
+                }
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(KmsError::Conflict("The key was changed concurrently; retry the request.".into()))
+    }
+
+    /// The states in which a key may encrypt or decrypt.
+    fn check_usable(record: &KeyRecord) -> Result<(), KmsError> {
+        match record.state {
+            KeyState::Enabled => Ok(()),
+            KeyState::Disabled => Err(KmsError::Disabled(format!("{} is disabled.", record.arn))),
+            KeyState::PendingDeletion => {
+                Err(KmsError::InvalidState(format!("{} is pending deletion.", record.arn)))
+            }
+        }
+    }
+
+    /// The index entry that lists a key under its account and region.
+    fn index_key(record: &KeyRecord) -> String {
+        format!("{}{}", scope_prefix(&record.account_id, &record.region), record.key_id)
+    }
+
+    /// Re-seals every key version that is under an older root key. Run after the root
+    /// key rotates; reads keep working throughout because old root keys stay loaded.
+    pub async fn rewrap_all(&self) -> Result<usize, KmsError> {
+        let mut rewrapped = 0;
+        let mut start_after: Option<String> = None;
+        loop {
+            let page = self.store.list(KEYS, "", start_after.as_deref(), 100).await?;
+            let Some(last) = page.last() else { break };
+            start_after = Some(last.key.clone());
+            for stored in page {
+                let keyring = &self.keyring;
+                self.update_key(&stored.key, |record, _| {
+                    for version in &mut record.versions {
+                        if keyring.needs_rewrap(&version.sealed) {
+                            let aad = KeyRecord::material_aad(&record.arn, version.version);
+                            let material = keyring.open(&aad, &version.sealed)?;
+                            version.sealed = keyring.seal(&aad, material.expose_secret())?;
+                            rewrapped += 1;
+                        }
+                    }
+                    Ok(Vec::new())
+                })
+                .await?;
+            }
+        }
+        Ok(rewrapped)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_key_reference_form() {
+        assert_eq!(parse_key_ref("1234abcd"), Some(KeyRef::Id("1234abcd".into())));
+        assert_eq!(parse_key_ref("alias/app"), Some(KeyRef::Alias("alias/app".into())));
+        assert_eq!(
+            parse_key_ref("arn:aws:kms:us-east-1:111122223333:key/k1"),
+            Some(KeyRef::KeyArn {
+                region: "us-east-1".into(),
+                account: "111122223333".into(),
+                id: "k1".into()
+            })
+        );
+        assert_eq!(
+            parse_key_ref("arn:aws:kms:us-east-1:111122223333:alias/app"),
+            Some(KeyRef::AliasArn {
+                region: "us-east-1".into(),
+                account: "111122223333".into(),
+                name: "alias/app".into()
+            })
+        );
+        assert_eq!(parse_key_ref("arn:aws:kms:us-east-1:12:key/k1"), None);
+        assert_eq!(parse_key_ref("arn:aws:kms:us-east-1:111122223333:grant/x"), None);
+    }
+}

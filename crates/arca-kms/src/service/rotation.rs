@@ -1,0 +1,210 @@
+//! Key rotation: EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus,
+//! RotateKeyOnDemand, ListKeyRotations. Every older version stays for decryption.
+
+use arca_gate::Caller;
+
+use super::{KmsService, jobs::ROTATE_JOB};
+use crate::{
+    KmsError,
+    api::{
+        Empty, EnableKeyRotationRequest, GetKeyRotationStatusResponse, KeyIdRequest, KeyIdResponse,
+        ListKeyRotationsRequest, ListKeyRotationsResponse, RotationsListEntry,
+    },
+    paging::{Page, decode_marker},
+    record::{KeyRecord, KeyState},
+    validate::{self, Validator},
+    wire::Timestamp,
+};
+
+const DAY_MS: i64 = 86_400_000;
+/// AWS allows ten on-demand rotations per key.
+const MAX_ON_DEMAND_ROTATIONS: usize = 10;
+
+impl KmsService {
+    pub(super) async fn schedule_rotation(&self, record: &KeyRecord) -> Result<(), KmsError> {
+        let job_id = format!("{ROTATE_JOB}/{}", record.key_id);
+        match (record.rotation.enabled, record.rotation.next_rotation) {
+            (true, Some(due)) => {
+                self.store.schedule_job(&job_id, ROTATE_JOB, due, record.key_id.as_bytes()).await?
+            }
+            _ => self.store.cancel_job(&job_id).await?,
+        }
+        Ok(())
+    }
+
+    fn check_rotatable(record: &KeyRecord) -> Result<(), KmsError> {
+        match record.state {
+            KeyState::Enabled => Ok(()),
+            KeyState::Disabled => Err(KmsError::Disabled(format!("{} is disabled.", record.arn))),
+            KeyState::PendingDeletion => {
+                Err(KmsError::InvalidState(format!("{} is pending deletion.", record.arn)))
+            }
+        }
+    }
+
+    /// EnableKeyRotation with an optional period (90-2560 days, default 365).
+    pub async fn enable_key_rotation(
+        &self,
+        caller: &Caller,
+        input: EnableKeyRotationRequest,
+    ) -> Result<Empty, KmsError> {
+        let mut v = Validator::new();
+        validate::key_id(&mut v, "keyId", &input.key_id, true);
+        v.range("rotationPeriodInDays", input.rotation_period_in_days, 90, 2560);
+        v.finish()?;
+        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
+        self.authorize(caller, &key, "kms:EnableKeyRotation", None)?;
+        Self::check_customer_managed(&key.record)?;
+        let period = input.rotation_period_in_days.unwrap_or(365);
+        let record = self
+            .update_key(&key.record.key_id, |record, now| {
+                Self::check_rotatable(record)?;
+                record.rotation.enabled = true;
+                record.rotation.period_days = period;
+                record.rotation.next_rotation = Some(now + period * DAY_MS);
+                Ok(Vec::new())
+            })
+            .await?;
+        self.schedule_rotation(&record).await?;
+        Ok(Empty {})
+    }
+
+    /// DisableKeyRotation.
+    pub async fn disable_key_rotation(
+        &self,
+        caller: &Caller,
+        input: KeyIdRequest,
+    ) -> Result<Empty, KmsError> {
+        let mut v = Validator::new();
+        validate::key_id(&mut v, "keyId", &input.key_id, true);
+        v.finish()?;
+        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
+        self.authorize(caller, &key, "kms:DisableKeyRotation", None)?;
+        Self::check_customer_managed(&key.record)?;
+        let record = self
+            .update_key(&key.record.key_id, |record, _| {
+                Self::check_rotatable(record)?;
+                record.rotation.enabled = false;
+                record.rotation.next_rotation = None;
+                Ok(Vec::new())
+            })
+            .await?;
+        self.schedule_rotation(&record).await?;
+        Ok(Empty {})
+    }
+
+    /// GetKeyRotationStatus.
+    pub async fn get_key_rotation_status(
+        &self,
+        caller: &Caller,
+        input: KeyIdRequest,
+    ) -> Result<GetKeyRotationStatusResponse, KmsError> {
+        let mut v = Validator::new();
+        validate::key_id(&mut v, "keyId", &input.key_id, true);
+        v.finish()?;
+        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
+        self.authorize(caller, &key, "kms:GetKeyRotationStatus", None)?;
+        Self::check_not_pending_deletion(&key.record)?;
+        let rotation = &key.record.rotation;
+        Ok(GetKeyRotationStatusResponse {
+            key_rotation_enabled: Some(rotation.enabled),
+            key_id: Some(key.record.arn.clone()),
+            rotation_period_in_days: rotation.enabled.then_some(rotation.period_days),
+            next_rotation_date: rotation.next_rotation.filter(|_| rotation.enabled).map(Timestamp),
+            on_demand_rotation_start_date: None,
+        })
+    }
+
+    /// RotateKeyOnDemand: adds a new version now; automatic rotation keeps its schedule.
+    pub async fn rotate_key_on_demand(
+        &self,
+        caller: &Caller,
+        input: KeyIdRequest,
+    ) -> Result<KeyIdResponse, KmsError> {
+        let mut v = Validator::new();
+        validate::key_id(&mut v, "keyId", &input.key_id, true);
+        v.finish()?;
+        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
+        self.authorize(caller, &key, "kms:RotateKeyOnDemand", None)?;
+        Self::check_customer_managed(&key.record)?;
+        let record = self.add_version(&key.record.key_id, "ON_DEMAND", false).await?;
+        Ok(KeyIdResponse { key_id: Some(record.arn) })
+    }
+
+    /// Adds a version of fresh material; `automatic` also moves the next due date on.
+    pub(super) async fn add_version(
+        &self,
+        key_id: &str,
+        rotation_type: &str,
+        automatic: bool,
+    ) -> Result<KeyRecord, KmsError> {
+        let record = self
+            .update_key(key_id, |record, now| {
+                Self::check_rotatable(record)?;
+                let on_demand = record.versions.iter().filter(|v| v.rotation_type.as_deref() == Some("ON_DEMAND")).count();
+                if !automatic && on_demand >= MAX_ON_DEMAND_ROTATIONS {
+                    return Err(KmsError::LimitExceeded(format!(
+                        "{} has reached the limit of {MAX_ON_DEMAND_ROTATIONS} on-demand rotations.",
+                        record.arn
+                    )));
+                }
+                let next = record.versions.last().map_or(1, |v| v.version + 1);
+                let version = self.new_version(&record.arn, next, now, Some(rotation_type))?;
+                record.versions.push(version);
+                if automatic {
+                    record.rotation.next_rotation = Some(now + record.rotation.period_days * DAY_MS);
+                }
+                Ok(Vec::new())
+            })
+            .await?;
+        Ok(record)
+    }
+
+    /// ListKeyRotations: completed rotations, oldest first.
+    pub async fn list_key_rotations(
+        &self,
+        caller: &Caller,
+        input: ListKeyRotationsRequest,
+    ) -> Result<ListKeyRotationsResponse, KmsError> {
+        let mut v = Validator::new();
+        validate::key_id(&mut v, "keyId", &input.key_id, true);
+        v.one_of(
+            "includeKeyMaterial",
+            input.include_key_material.as_ref(),
+            &["ALL_KEY_MATERIAL", "ROTATIONS_ONLY"],
+        );
+        validate::paging(&mut v, input.limit, input.marker.as_ref());
+        v.finish()?;
+        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
+        self.authorize(caller, &key, "kms:ListKeyRotations", None)?;
+        Self::check_not_pending_deletion(&key.record)?;
+        let start_after = decode_marker(input.marker.as_deref(), "")?;
+        let include_original = input.include_key_material.as_deref() == Some("ALL_KEY_MATERIAL");
+        let entries: Vec<(String, RotationsListEntry)> = key
+            .record
+            .versions
+            .iter()
+            .filter(|v| include_original || v.rotation_type.is_some())
+            .map(|v| {
+                (
+                    format!("{:010}", v.version),
+                    RotationsListEntry {
+                        key_id: Some(key.record.arn.clone()),
+                        key_material_id: Some(v.material_id.clone()),
+                        rotation_date: v.rotation_type.as_ref().map(|_| Timestamp(v.created)),
+                        rotation_type: v.rotation_type.clone(),
+                    },
+                )
+            })
+            .filter(|(position, _)| start_after.as_ref().is_none_or(|after| position > after))
+            .collect();
+        let page = Page::new(entries, input.limit.unwrap_or(100) as usize, |(position, _)| {
+            position.clone()
+        });
+        Ok(ListKeyRotationsResponse {
+            rotations: Some(page.items.into_iter().map(|(_, entry)| entry).collect()),
+            next_marker: page.next_marker,
+            truncated: Some(page.truncated),
+        })
+    }
+}

@@ -1,0 +1,316 @@
+//! The versioned root keyring and the sealed-value format.
+
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, RwLock},
+};
+
+use arca_crypto::{SecretBytes, aead::AesGcmKey};
+use arca_store::{Precondition, Store, StoreError, Write};
+use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
+use serde::{Deserialize, Serialize};
+
+use crate::SealProvider;
+
+const TABLE: &str = "seal.root-keys";
+/// Marks a sealed value and its layout version: `S1 || root version (u32 BE) || nonce || ct || tag`.
+const MAGIC: &[u8; 2] = b"S1";
+const HEADER_LEN: usize = 2 + 4;
+
+/// Why sealing or opening failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    /// The seal provider could not produce its key (missing file, empty passphrase, ...).
+    #[error("seal provider failed: {0}")]
+    Provider(String),
+    /// The provider's key does not open the stored root keys (wrong passphrase or key file).
+    #[error("the seal key does not open the stored root keys (wrong passphrase or key file?)")]
+    WrongSealKey,
+    /// A sealed value was malformed, named an unknown root key, or failed authentication.
+    #[error("sealed value could not be opened")]
+    Open,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A value sealed under a root key version; safe to store and log (it is ciphertext).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SealedBytes(Vec<u8>);
+
+impl SealedBytes {
+    /// Wraps bytes read back from storage.
+    pub fn from_vec(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+
+    /// The raw sealed bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The root key version that sealed this value, if the header is well formed.
+    pub fn root_version(&self) -> Option<u32> {
+        let header = self.0.get(..HEADER_LEN)?;
+        if &header[..2] != MAGIC {
+            return None;
+        }
+        Some(u32::from_be_bytes([header[2], header[3], header[4], header[5]]))
+    }
+}
+
+impl std::fmt::Debug for SealedBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SealedBytes(v{:?}, {} bytes)", self.root_version(), self.0.len())
+    }
+}
+
+impl Serialize for SealedBytes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&BASE64.encode(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for SealedBytes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        BASE64.decode(text).map(SealedBytes).map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct RootKeyRecord {
+    version: u32,
+    /// The root key wrapped under the provider's key-encryption key.
+    wrapped: SealedBytes,
+}
+
+struct Inner {
+    current: u32,
+    keys: BTreeMap<u32, AesGcmKey>,
+}
+
+/// Every root key version in use; seals with the newest, opens with any.
+pub struct RootKeyring {
+    store: Arc<dyn Store>,
+    kek: AesGcmKey,
+    inner: RwLock<Inner>,
+}
+
+impl std::fmt::Debug for RootKeyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RootKeyring").field("current", &self.current_version()).finish()
+    }
+}
+
+fn record_key(version: u32) -> String {
+    format!("{version:010}")
+}
+
+fn root_key_aad(version: u32) -> Vec<u8> {
+    format!("arca:root-key:{version}").into_bytes()
+}
+
+impl RootKeyring {
+    /// Loads (or on first start creates) the root keys, unwrapping them with the
+    /// provider's key-encryption key.
+    pub async fn unseal(
+        store: Arc<dyn Store>,
+        provider: &SealProvider,
+    ) -> Result<Arc<Self>, SealError> {
+        let kek_bytes = provider.key_encryption_key()?;
+        let kek = AesGcmKey::new(kek_bytes).map_err(|_| SealError::WrongSealKey)?;
+        let keyring = Arc::new(Self {
+            store,
+            kek,
+            inner: RwLock::new(Inner { current: 0, keys: BTreeMap::new() }),
+        });
+        keyring.reload().await?;
+        if keyring.current_version() == 0 {
+            // First start: another node may race us to create version 1; the loser reloads.
+            match keyring.create_version(1).await {
+                Ok(()) | Err(SealError::Store(StoreError::Conflict { .. })) => {}
+                Err(error) => return Err(error),
+            }
+            keyring.reload().await?;
+        }
+        Ok(keyring)
+    }
+
+    /// Re-reads the root keys from the store (after a rotation on another node).
+    pub async fn reload(&self) -> Result<(), SealError> {
+        let mut keys = BTreeMap::new();
+        let mut start_after: Option<String> = None;
+        loop {
+            let page = self.store.list(TABLE, "", start_after.as_deref(), 100).await?;
+            let Some(last) = page.last() else { break };
+            start_after = Some(last.key.clone());
+            for record in &page {
+                let parsed: RootKeyRecord =
+                    serde_json::from_slice(&record.value).map_err(|_| SealError::Open)?;
+                let material = open_with(&self.kek, &root_key_aad(parsed.version), &parsed.wrapped)
+                    .map_err(|_| SealError::WrongSealKey)?;
+                let key = AesGcmKey::new(material).map_err(|_| SealError::WrongSealKey)?;
+                keys.insert(parsed.version, key);
+            }
+        }
+        let current = keys.keys().next_back().copied().unwrap_or(0);
+        let mut inner = self.inner.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *inner = Inner { current, keys };
+        Ok(())
+    }
+
+    async fn create_version(&self, version: u32) -> Result<(), SealError> {
+        let material = SecretBytes::random(32);
+        let wrapped =
+            seal_with(&self.kek, version, &root_key_aad(version), material.expose_secret())?;
+        let record = RootKeyRecord { version, wrapped };
+        let value = serde_json::to_vec(&record).map_err(|_| SealError::Open)?;
+        self.store
+            .commit(vec![Write::put(TABLE, &record_key(version), value, Precondition::Absent)])
+            .await?;
+        Ok(())
+    }
+
+    /// The version new values are sealed under.
+    pub fn current_version(&self) -> u32 {
+        self.inner.read().unwrap_or_else(|poisoned| poisoned.into_inner()).current
+    }
+
+    /// Every version still held, oldest first.
+    pub fn versions(&self) -> Vec<u32> {
+        self.inner
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .keys
+            .keys()
+            .copied()
+            .collect()
+    }
+
+    /// Seals `plaintext` under the current root key, binding `aad`.
+    pub fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<SealedBytes, SealError> {
+        let inner = self.inner.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let key = inner.keys.get(&inner.current).ok_or(SealError::Open)?;
+        seal_with(key, inner.current, aad, plaintext)
+    }
+
+    /// Opens a sealed value with the root key version it names, checking `aad`.
+    pub fn open(&self, aad: &[u8], sealed: &SealedBytes) -> Result<SecretBytes, SealError> {
+        let version = sealed.root_version().ok_or(SealError::Open)?;
+        let inner = self.inner.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let key = inner.keys.get(&version).ok_or(SealError::Open)?;
+        open_with(key, aad, sealed)
+    }
+
+    /// True when `sealed` is under an older root key than the current one.
+    pub fn needs_rewrap(&self, sealed: &SealedBytes) -> bool {
+        sealed.root_version() != Some(self.current_version())
+    }
+
+    /// Starts a rotation: adds a new root key version and makes it current. Values
+    /// sealed under older versions still open until [`Self::retire_older`] runs, so
+    /// reads never stop while owners re-wrap their records.
+    pub async fn rotate(&self) -> Result<u32, SealError> {
+        self.reload().await?;
+        let next = self.current_version() + 1;
+        self.create_version(next).await?;
+        self.reload().await?;
+        Ok(next)
+    }
+
+    /// Removes every root key version older than the current one. Call only after
+    /// every sealed value has been re-wrapped.
+    pub async fn retire_older(&self) -> Result<usize, SealError> {
+        let current = self.current_version();
+        let old: Vec<u32> = self.versions().into_iter().filter(|v| *v < current).collect();
+        if old.is_empty() {
+            return Ok(0);
+        }
+        let writes =
+            old.iter().map(|v| Write::delete(TABLE, &record_key(*v), Precondition::None)).collect();
+        self.store.commit(writes).await?;
+        self.reload().await?;
+        Ok(old.len())
+    }
+}
+
+fn seal_with(
+    key: &AesGcmKey,
+    version: u32,
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<SealedBytes, SealError> {
+    let body = key.seal_random_nonce(aad, plaintext).map_err(|_| SealError::Open)?;
+    let mut out = Vec::with_capacity(HEADER_LEN + body.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&version.to_be_bytes());
+    out.extend_from_slice(&body);
+    Ok(SealedBytes(out))
+}
+
+fn open_with(key: &AesGcmKey, aad: &[u8], sealed: &SealedBytes) -> Result<SecretBytes, SealError> {
+    let body = sealed.0.get(HEADER_LEN..).ok_or(SealError::Open)?;
+    key.open_combined(aad, body).map_err(|_| SealError::Open)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn keyring(dir: &std::path::Path, store: Arc<dyn Store>) -> Arc<RootKeyring> {
+        RootKeyring::unseal(store, &SealProvider::File { path: dir.join("root.key") })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn seals_opens_and_binds_aad() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(arca_store::SqliteStore::memory().await.unwrap());
+        let keyring = keyring(dir.path(), store).await;
+        assert_eq!(keyring.current_version(), 1);
+        let sealed = keyring.seal(b"owner-a", b"material").unwrap();
+        assert_eq!(keyring.open(b"owner-a", &sealed).unwrap().expose_secret(), b"material");
+        assert!(matches!(keyring.open(b"owner-b", &sealed), Err(SealError::Open)));
+        assert!(!format!("{sealed:?}").contains("material"));
+    }
+
+    #[tokio::test]
+    async fn rotation_keeps_old_values_readable_until_retired() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(arca_store::SqliteStore::memory().await.unwrap());
+        let keyring = keyring(dir.path(), Arc::clone(&store)).await;
+        let old = keyring.seal(b"aad", b"old value").unwrap();
+        assert_eq!(keyring.rotate().await.unwrap(), 2);
+        assert!(keyring.needs_rewrap(&old));
+        assert_eq!(keyring.open(b"aad", &old).unwrap().expose_secret(), b"old value");
+        let new = keyring.seal(b"aad", b"new value").unwrap();
+        assert_eq!(new.root_version(), Some(2));
+        assert_eq!(keyring.retire_older().await.unwrap(), 1);
+        assert!(keyring.open(b"aad", &old).is_err());
+        assert_eq!(keyring.open(b"aad", &new).unwrap().expose_secret(), b"new value");
+        // A second node loading the same store sees the same current version.
+        let other = keyring_with(dir.path(), store).await;
+        assert_eq!(other.versions(), vec![2]);
+    }
+
+    async fn keyring_with(dir: &std::path::Path, store: Arc<dyn Store>) -> Arc<RootKeyring> {
+        keyring(dir, store).await
+    }
+
+    #[tokio::test]
+    async fn a_wrong_seal_key_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(arca_store::SqliteStore::memory().await.unwrap());
+        keyring(dir.path(), Arc::clone(&store)).await;
+        let other_dir = tempfile::tempdir().unwrap();
+        let error = RootKeyring::unseal(
+            store,
+            &SealProvider::File { path: other_dir.path().join("root.key") },
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(error, SealError::WrongSealKey));
+    }
+}

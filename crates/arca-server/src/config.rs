@@ -1,0 +1,313 @@
+//! Server configuration: defaults, then the TOML file, then environment variables,
+//! then command-line flags, parsed into one validated struct.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use serde::Deserialize;
+
+use arca_gate::audit::Durability;
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Listening and HTTP settings.
+    pub server: ServerSection,
+    /// Where records live.
+    pub store: StoreSection,
+    /// Where the root key's protection comes from.
+    pub seal: SealSection,
+    /// The audit log.
+    pub audit: AuditSection,
+    /// Logging.
+    pub log: LogSection,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Directory for the embedded store, key file, audit log and credentials.
+    pub data_dir: PathBuf,
+    /// The region written to the bootstrap `config` file.
+    pub region: String,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+    /// The endpoint URL clients use (written to `DATA_DIR/config`); derived from
+    /// `listen` when empty.
+    pub public_url: String,
+    /// TLS; plain HTTP when absent.
+    pub tls: Option<TlsSection>,
+    /// Test-only: start with the clock this many seconds ahead and allow the admin
+    /// AdvanceClock call. Never set in production.
+    pub danger_clock_offset_seconds: Option<i64>,
+    /// How long graceful shutdown waits for in-flight requests.
+    pub shutdown_grace_seconds: u64,
+}
+
+/// `[server.tls]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSection {
+    /// PEM certificate chain.
+    pub cert_file: PathBuf,
+    /// PEM private key.
+    pub key_file: PathBuf,
+}
+
+/// `[store]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSection {
+    /// `sqlite://PATH` or `postgres://...`; empty means SQLite in the data directory.
+    pub url: String,
+}
+
+/// `[seal]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SealSection {
+    /// `file` or `passphrase`.
+    pub provider: SealProviderKind,
+    /// The key file of the `file` provider (default `DATA_DIR/root.key`).
+    pub key_file: Option<PathBuf>,
+    /// Environment variable holding the passphrase of the `passphrase` provider.
+    pub passphrase_env: String,
+    /// Or a file holding it.
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// The seal providers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SealProviderKind {
+    /// A 0600 key file.
+    File,
+    /// Argon2id over a passphrase.
+    Passphrase,
+}
+
+/// `[audit]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditSection {
+    /// Directory of `audit.jsonl` (default: the data directory).
+    pub dir: Option<PathBuf>,
+    /// Rotate the active file beyond this size.
+    pub max_file_bytes: u64,
+    /// `fsync` (default) or `flush`.
+    pub durability: Durability,
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSection {
+    /// `text` or `json`.
+    pub format: LogFormat,
+    /// A tracing filter, e.g. `info` or `arca_server=debug,info`.
+    pub level: String,
+}
+
+/// Log output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 7070)),
+            data_dir: PathBuf::from("./arca-data"),
+            region: "us-east-1".into(),
+            max_body_bytes: 1 << 20,
+            public_url: String::new(),
+            tls: None,
+            danger_clock_offset_seconds: None,
+            shutdown_grace_seconds: 30,
+        }
+    }
+}
+
+impl Default for SealSection {
+    fn default() -> Self {
+        Self {
+            provider: SealProviderKind::File,
+            key_file: None,
+            passphrase_env: "ARCA_SEAL_PASSPHRASE".into(),
+            passphrase_file: None,
+        }
+    }
+}
+
+impl Default for AuditSection {
+    fn default() -> Self {
+        Self { dir: None, max_file_bytes: 64 << 20, durability: Durability::Fsync }
+    }
+}
+
+impl Default for LogSection {
+    fn default() -> Self {
+        Self { format: LogFormat::Text, level: "info".into() }
+    }
+}
+
+/// Why the configuration is not usable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this schema.
+    #[error("invalid configuration in {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// An environment variable has an unusable value.
+    #[error("invalid value of environment variable {name}: {message}")]
+    Env {
+        /// The variable.
+        name: &'static str,
+        /// Why.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Reads the TOML file (if any) over the defaults, then applies environment
+    /// overrides (`ARCA_LISTEN`, `ARCA_DATA_DIR`, `ARCA_REGION`, `ARCA_STORE_URL`,
+    /// `ARCA_LOG_FORMAT`, `ARCA_LOG_LEVEL`, `ARCA_AUDIT_DURABILITY`).
+    pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+                toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(listen) = var("ARCA_LISTEN") {
+            self.server.listen = listen
+                .parse()
+                .map_err(|e| ConfigError::Env { name: "ARCA_LISTEN", message: format!("{e}") })?;
+        }
+        if let Some(dir) = var("ARCA_DATA_DIR") {
+            self.server.data_dir = dir.into();
+        }
+        if let Some(region) = var("ARCA_REGION") {
+            self.server.region = region;
+        }
+        if let Some(url) = var("ARCA_STORE_URL") {
+            self.store.url = url;
+        }
+        if let Some(level) = var("ARCA_LOG_LEVEL") {
+            self.log.level = level;
+        }
+        if let Some(format) = var("ARCA_LOG_FORMAT") {
+            self.log.format = match format.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => {
+                    return Err(ConfigError::Env {
+                        name: "ARCA_LOG_FORMAT",
+                        message: format!("'{other}' is not text or json"),
+                    });
+                }
+            };
+        }
+        if let Some(durability) = var("ARCA_AUDIT_DURABILITY") {
+            self.audit.durability = match durability.as_str() {
+                "fsync" => Durability::Fsync,
+                "flush" => Durability::Flush,
+                other => {
+                    return Err(ConfigError::Env {
+                        name: "ARCA_AUDIT_DURABILITY",
+                        message: format!("'{other}' is not fsync or flush"),
+                    });
+                }
+            };
+        }
+        Ok(())
+    }
+
+    /// The store URL, defaulting to SQLite in the data directory.
+    pub fn store_url(&self) -> String {
+        if self.store.url.is_empty() {
+            format!("sqlite://{}", self.server.data_dir.join("arca.db").display())
+        } else {
+            self.store.url.clone()
+        }
+    }
+
+    /// The URL clients should use.
+    pub fn endpoint_url(&self) -> String {
+        if !self.server.public_url.is_empty() {
+            return self.server.public_url.clone();
+        }
+        let scheme = if self.server.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.server.listen)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment() {
+        let config: Config = toml::from_str(
+            r#"
+            [server]
+            listen = "0.0.0.0:8443"
+            [store]
+            url = "postgres://db/arca"
+            [audit]
+            durability = "flush"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(config.server.listen.port(), 8443);
+        assert_eq!(config.store_url(), "postgres://db/arca");
+        assert_eq!(config.audit.durability, Durability::Flush);
+        let mut config = config;
+        config
+            .apply_env(|name| (name == "ARCA_LISTEN").then(|| "127.0.0.1:9000".to_string()))
+            .unwrap();
+        assert_eq!(config.server.listen.port(), 9000);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        assert!(toml::from_str::<Config>("[server]\nlisten_on = \"x\"").is_err());
+    }
+
+    #[test]
+    fn sample_configuration_parses() {
+        let text = include_str!("../../../arca.sample.toml");
+        let config: Config = toml::from_str(text).unwrap();
+        assert!(config.store_url().starts_with("postgres://"));
+    }
+}
