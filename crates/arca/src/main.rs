@@ -6,6 +6,7 @@
 //! arca admin rotate-root-key                              re-wrap everything under a new root key
 //! arca audit verify FILE... [--data-dir DIR]              check the audit log's hash chain
 //! arca encrypt|decrypt --input ... --output ... --wrapping-keys ...   AWS Encryption SDK messages
+//! arca scan PATH... | s3://BUCKET[/PREFIX]                find personal data and credentials
 //! ```
 
 mod cmd;
@@ -35,11 +36,15 @@ enum Command {
     Encrypt(arca_esdk::cli::EncryptArgs),
     /// Decrypt AWS Encryption SDK messages.
     Decrypt(arca_esdk::cli::DecryptArgs),
+    /// Find personal data, financial data and credentials in files, archives and S3 buckets.
+    Scan(arca_scan::cli::ScanArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
+        // The scanner owns its exit codes: 0 nothing found, 1 findings, 2 error.
+        Command::Scan(args) => return arca_scan::cli::run(args),
         Command::Server(args) => cmd::server::run(args),
         Command::Admin(command) => cmd::admin::run(command),
         Command::Audit(command) => cmd::audit::run(command),

@@ -1,0 +1,210 @@
+"""Evaluation sets for `arca scan`: faker-generated personal and financial identifiers with
+near-miss negatives (right shape, failing checksum or structural rule), and the labelled
+credential examples in ../shared/data/secret-examples (read in place, never copied).
+
+Used by test_scan_quality.py (a CI-sized slice with thresholds) and by bench/scan (full set).
+"""
+import json
+import os
+import random
+from collections import defaultdict
+from pathlib import Path
+
+from faker import Faker
+
+SHARED = Path(os.environ.get("ARCA_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
+if not SHARED.exists():
+    SHARED = Path("/work/shared/data")
+SECRET_EXAMPLES = SHARED / "secret-examples" / "noseyparker-examples.json"
+
+
+def _luhn_ok(number: str) -> bool:
+    digits = [int(c) for c in number if c.isdigit()]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _bump_last_digit(value: str, rng: random.Random) -> str:
+    """Changes the last digit: every single-digit change breaks Luhn, mod-97, mod-11 checks."""
+    positions = [i for i, c in enumerate(value) if c.isdigit()]
+    i = positions[-1]
+    new = str((int(value[i]) + rng.randint(1, 9)) % 10)
+    return value[:i] + new + value[i + 1:]
+
+
+def _bump_letter(value: str, rng: random.Random) -> str:
+    last = value[-1]
+    choices = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c != last]
+    return value[:-1] + rng.choice(choices)
+
+
+def _nhs(rng: random.Random, valid: bool) -> str:
+    while True:
+        body = [rng.randint(0, 9) for _ in range(9)]
+        total = sum(d * w for d, w in zip(body, range(10, 1, -1)))
+        check = 11 - total % 11
+        check = 0 if check == 11 else check
+        if check == 10:
+            continue
+        if not valid:
+            check = (check + rng.randint(1, 9)) % 10
+        digits = "".join(map(str, body + [check]))
+        return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+
+
+_VERHOEFF_D = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 0, 6, 7, 8, 9, 5], [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+    [3, 4, 0, 1, 2, 8, 9, 5, 6, 7], [4, 0, 1, 2, 3, 9, 5, 6, 7, 8], [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+    [6, 5, 9, 8, 7, 1, 0, 4, 3, 2], [7, 6, 5, 9, 8, 2, 1, 0, 4, 3], [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+    [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+]
+_VERHOEFF_P = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 5, 7, 6, 2, 8, 3, 0, 9, 4], [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+    [8, 9, 1, 6, 0, 4, 3, 5, 2, 7], [9, 4, 5, 3, 1, 2, 8, 7, 6, 0], [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+    [2, 7, 9, 3, 8, 0, 6, 4, 1, 5], [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+]
+_VERHOEFF_INV = [0, 4, 3, 2, 1, 5, 6, 7, 8, 9]
+
+
+def _aadhaar(rng: random.Random, valid: bool) -> str:
+    """Faker's aadhaar_id has no Verhoeff check digit, so Aadhaar numbers are made here."""
+    body = [rng.randint(2, 9)] + [rng.randint(0, 9) for _ in range(10)]
+    c = 0
+    for i, d in enumerate(reversed(body)):
+        c = _VERHOEFF_D[c][_VERHOEFF_P[(i + 1) % 8][d]]
+    check = _VERHOEFF_INV[c]
+    if not valid:
+        check = (check + rng.randint(1, 9)) % 10
+    digits = "".join(map(str, body + [check]))
+    return f"{digits[:4]} {digits[4:8]} {digits[8:]}"
+
+
+def _ssn_negative(rng: random.Random) -> str:
+    area = rng.choice(["000", "666", str(rng.randint(900, 999))])
+    return f"{area}-{rng.randint(1, 99):02d}-{rng.randint(1, 9999):04d}"
+
+
+def _iban_negative(value: str, rng: random.Random) -> str:
+    return _bump_last_digit(value, rng)
+
+
+def _vin_negative(value: str, rng: random.Random) -> str:
+    check = value[8]
+    other = rng.choice([c for c in "0123456789X" if c != check])
+    return value[:8] + other + value[9:]
+
+
+def _dob_negative(rng: random.Random) -> str:
+    return f"{rng.randint(1950, 2005)}-{rng.randint(13, 19)}-{rng.randint(32, 39)}"
+
+
+def pii_cases(n: int, seed: int = 7):
+    """(identifier, line, is_positive) triples."""
+    rng = random.Random(seed)
+    Faker.seed(seed)
+    us, ca, gb, fr, it, es, br, cn, de = (
+        Faker(locale) for locale in ["en_US", "en_CA", "en_GB", "fr_FR", "it_IT", "es_ES", "pt_BR", "zh_CN", "de_DE"]
+    )
+    iban_fakers = [de, fr, gb, es, it, Faker("nl_NL")]
+    generators = {
+        "USA_SOCIAL_SECURITY_NUMBER": ("SSN: {}", lambda: us.ssn(), lambda v: _ssn_negative(rng)),
+        "CREDIT_CARD_NUMBER": ("Credit card number: {}", lambda: us.credit_card_number(), lambda v: _bump_last_digit(v, rng)),
+        "INTERNATIONAL_BANK_ACCOUNT_NUMBER": ("Pay to IBAN {}", lambda: rng.choice(iban_fakers).iban(), lambda v: _iban_negative(v, rng)),
+        "CANADA_SOCIAL_INSURANCE_NUMBER": ("SIN: {}", lambda: ca.ssn(), lambda v: _bump_last_digit(v, rng)),
+        "ITALY_NATIONAL_IDENTIFICATION_NUMBER": ("Codice fiscale: {}", lambda: it.ssn(), lambda v: _bump_letter(v, rng)),
+        "SPAIN_DNI_NUMBER": ("DNI {}", lambda: es.nif(), lambda v: _bump_letter(v, rng)),
+        "BRAZIL_CPF_NUMBER": ("CPF: {}", lambda: br.cpf(), lambda v: _bump_last_digit(v, rng)),
+        "BRAZIL_CNPJ_NUMBER": ("CNPJ: {}", lambda: br.cnpj(), lambda v: _bump_last_digit(v, rng)),
+        "INDIA_AADHAAR_NUMBER": ("Aadhaar: {}", lambda: _aadhaar(rng, True), lambda v: _aadhaar(rng, False)),
+        "CHINA_RESIDENT_IDENTITY_CARD_NUMBER": ("身份证号: {}", lambda: cn.ssn(), lambda v: _bump_letter(v[:-1] + "0", rng) if v[-1] == "X" else v[:-1] + ("X" if rng.random() < 0.5 else str((int(v[-1]) + 1) % 10))),
+        "UK_NHS_NUMBER": ("NHS number: {}", lambda: _nhs(rng, True), lambda v: _nhs(rng, False)),
+        "DATE_OF_BIRTH": ("Date of birth: {}", lambda: us.date_of_birth().isoformat(), lambda v: _dob_negative(rng)),
+        "VEHICLE_IDENTIFICATION_NUMBER": ("VIN: {}", lambda: us.vin(), lambda v: _vin_negative(v, rng)),
+    }
+    cases = []
+    for identifier, (template, positive, negative) in generators.items():
+        for _ in range(n):
+            value = positive()
+            cases.append((identifier, template.format(value), True))
+            cases.append((identifier, template.format(negative(value)), False))
+    return cases
+
+
+def write_pii_corpus(directory: Path, n: int, seed: int = 7):
+    """One file per case; returns {file name: (identifier, is_positive)}."""
+    labels = {}
+    directory.mkdir(parents=True, exist_ok=True)
+    for index, (identifier, line, positive) in enumerate(pii_cases(n, seed)):
+        name = f"{identifier.lower()}-{'pos' if positive else 'neg'}-{index}.txt"
+        (directory / name).write_text(f"Customer file\n{line}\n", encoding="utf-8")
+        labels[name] = (identifier, positive)
+    return labels
+
+
+def detected_types(findings):
+    """{file name: set of identifier types} from `arca scan --format json` findings."""
+    out = defaultdict(set)
+    for finding in findings:
+        name = Path(finding["resourcesAffected"]["s3Object"]["path"]).name
+        result = finding["classificationDetails"]["result"]
+        for item in result["sensitiveData"]:
+            for detection in item["detections"]:
+                out[name].add(detection["type"])
+    return out
+
+
+def pii_scores(labels, detected):
+    """Per identifier: tp, fp, fn, precision, recall."""
+    stats = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0})
+    for name, (identifier, positive) in labels.items():
+        found = detected.get(name, set())
+        if positive:
+            stats[identifier]["tp" if identifier in found else "fn"] += 1
+        elif identifier in found:
+            stats[identifier]["fp"] += 1
+    for s in stats.values():
+        s["precision"] = s["tp"] / (s["tp"] + s["fp"]) if s["tp"] + s["fp"] else 1.0
+        s["recall"] = s["tp"] / (s["tp"] + s["fn"]) if s["tp"] + s["fn"] else 1.0
+    return dict(stats)
+
+
+def write_secret_corpus(directory: Path):
+    """One file per labelled credential example; returns {file name: (rule, is_positive)}."""
+    data = json.loads(SECRET_EXAMPLES.read_text(encoding="utf-8"))
+    labels = {}
+    directory.mkdir(parents=True, exist_ok=True)
+    positives = {example.strip() for rule in data["rules"] for example in rule["examples"]}
+    for rule in data["rules"]:
+        for kind, examples in (("pos", rule["examples"]), ("neg", rule["negative_examples"])):
+            for i, example in enumerate(examples):
+                name = f"{rule['rule']}-{kind}-{i}.txt"
+                (directory / name).write_text(example, encoding="utf-8")
+                # A negative of one rule that is, verbatim, a positive of another rule (the
+                # Slack and Vault token generations) is not a true negative.
+                conflicting = kind == "neg" and example.strip() in positives
+                labels[name] = (rule["rule"], kind == "pos", conflicting)
+    return labels
+
+
+def secret_scores(labels, detected):
+    positives = [n for n, (_, p, _) in labels.items() if p]
+    negatives = [n for n, (_, p, _) in labels.items() if not p]
+    strict = [n for n, (_, p, conflicting) in labels.items() if not p and not conflicting]
+    flagged_pos = [n for n in positives if detected.get(n)]
+    flagged_neg = [n for n in negatives if detected.get(n)]
+    return {
+        "positives": len(positives),
+        "flagged_positives": len(flagged_pos),
+        "negatives": len(negatives),
+        "flagged_negatives": len(flagged_neg),
+        "strict_negatives": len(strict),
+        "flagged_strict_negatives": len([n for n in strict if detected.get(n)]),
+        "recall": len(flagged_pos) / len(positives),
+        "flagged_negative_files": sorted(flagged_neg),
+    }

@@ -1,0 +1,628 @@
+//! The managed data identifiers: Macie's ids, categories and keyword requirements, plus
+//! the credential formats and Chinese identifiers Arca adds. Each entry is data: a pattern,
+//! its keywords, whether a keyword must be near, and a validator.
+//!
+//! Patterns are written with `\b` and `\d`; they are compiled with ASCII semantics for both.
+//! A named group `v` marks the sensitive value inside a larger match.
+
+use crate::validators as v;
+
+/// Category of sensitive data, spelled as Macie's `SensitiveDataItemCategory`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Category {
+    /// Private keys, access keys, tokens, passwords.
+    Credentials,
+    /// Card numbers, bank accounts.
+    FinancialInformation,
+    /// PII and PHI.
+    PersonalInformation,
+    /// Matches of a custom data identifier.
+    CustomIdentifier,
+}
+
+/// How keywords gate a detection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeywordRule {
+    /// A keyword must be near the match.
+    Required,
+    /// Keywords are not needed.
+    NotRequired,
+    /// Reported only when no keyword is near (the `_(NO_KEYWORD)` variants).
+    Absent,
+}
+
+/// One managed data identifier definition.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec {
+    /// Macie's id (or Arca's, for identifiers Macie does not have).
+    pub id: &'static str,
+    /// Category of the data.
+    pub category: Category,
+    /// Regular expression for candidates.
+    pub pattern: &'static str,
+    /// Keywords (lower case; space, `_` and `-` variants are generated).
+    pub keywords: &'static [&'static str],
+    /// Whether a keyword is required.
+    pub rule: KeywordRule,
+    /// Check run on each candidate.
+    pub validator: Option<fn(&str) -> bool>,
+    /// In Macie's RECOMMENDED set for jobs.
+    pub recommended: bool,
+    /// Case-insensitive pattern.
+    pub case_insensitive: bool,
+}
+
+const fn spec(id: &'static str, category: Category, pattern: &'static str) -> Spec {
+    Spec {
+        id,
+        category,
+        pattern,
+        keywords: &[],
+        rule: KeywordRule::NotRequired,
+        validator: None,
+        recommended: true,
+        case_insensitive: false,
+    }
+}
+
+impl Spec {
+    const fn kw(mut self, keywords: &'static [&'static str]) -> Self {
+        self.keywords = keywords;
+        self.rule = KeywordRule::Required;
+        self
+    }
+    const fn absent(mut self, keywords: &'static [&'static str]) -> Self {
+        self.keywords = keywords;
+        self.rule = KeywordRule::Absent;
+        self
+    }
+    const fn check(mut self, validator: fn(&str) -> bool) -> Self {
+        self.validator = Some(validator);
+        self
+    }
+    const fn not_recommended(mut self) -> Self {
+        self.recommended = false;
+        self
+    }
+}
+
+use Category::{Credentials as C, FinancialInformation as F, PersonalInformation as P};
+
+const CARD: &[&str] = &[
+    "credit card",
+    "card number",
+    "card no",
+    "card#",
+    "card num",
+    "cc#",
+    "ccn",
+    "visa",
+    "mastercard",
+    "master card",
+    "amex",
+    "american express",
+    "discover",
+    "diners club",
+    "jcb",
+    "unionpay",
+    "carte bancaire",
+    "kreditkarte",
+    "carta di credito",
+    "tarjeta de credito",
+    "cartão de crédito",
+    "debit card",
+    "payment card",
+    "pan",
+    "银行卡",
+    "信用卡",
+];
+const CVV: &[&str] = &[
+    "cvv",
+    "cvv2",
+    "cvc",
+    "cvc2",
+    "cid",
+    "security code",
+    "card verification",
+    "verification code",
+    "csc",
+    "cvn",
+    "kartenprüfnummer",
+    "cryptogramme",
+    "codice di sicurezza",
+    "código de seguridad",
+];
+const EXPIRY: &[&str] = &[
+    "exp date",
+    "expiration",
+    "expiry",
+    "expires",
+    "exp",
+    "valid thru",
+    "valid through",
+    "mm/yy",
+    "ablaufdatum",
+    "date d'expiration",
+    "scadenza",
+    "caducidad",
+];
+const STRIPE_DATA: &[&str] = &["track data", "magnetic stripe", "track 1", "track 2", "swipe"];
+const BANK: &[&str] = &[
+    "bank account",
+    "account number",
+    "acct number",
+    "acct no",
+    "account no",
+    "checking account",
+    "savings account",
+    "routing",
+    "bank acct",
+    "debit account",
+    "beneficiary account",
+    "compte bancaire",
+    "kontonummer",
+    "conto corrente",
+    "numero de cuenta",
+    "sort code",
+    "rib",
+    "bban",
+    "iban",
+    "bankverbindung",
+    "ccc",
+];
+const IBAN_KW: &[&str] = &["iban", "international bank account"];
+const SSN: &[&str] =
+    &["ssn", "social security", "ssa number", "social security number", "soc sec", "ss#", "ssn#"];
+const ITIN: &[&str] = &["itin", "individual taxpayer", "taxpayer identification", "tax id", "tin"];
+const PASSPORT: &[&str] = &[
+    "passport",
+    "passport number",
+    "passport no",
+    "passport#",
+    "passeport",
+    "reisepass",
+    "passaporto",
+    "pasaporte",
+    "travel document",
+    "numéro de passeport",
+    "passnummer",
+    "护照",
+];
+const DL: &[&str] = &[
+    "driver license",
+    "driver licence",
+    "driver's license",
+    "driver's licence",
+    "drivers license",
+    "drivers licence",
+    "driving license",
+    "driving licence",
+    "dl#",
+    "dl number",
+    "license number",
+    "licence number",
+    "lic#",
+    "dlno",
+    "führerschein",
+    "fuhrerschein",
+    "permis de conduire",
+    "patente di guida",
+    "carnet de conducir",
+    "permiso de conducir",
+    "rijbewijs",
+    "prawo jazdy",
+    "körkort",
+    "ajokortti",
+    "kørekort",
+    "řidičský průkaz",
+    "vodičský preukaz",
+    "vozniško dovoljenje",
+    "vozačka dozvola",
+    "carta de condução",
+    "permis de conducere",
+    "vadītāja apliecība",
+    "vairuotojo pažymėjimas",
+    "juhiluba",
+    "jogosítvány",
+    "свидетелство за управление",
+    "άδεια οδήγησης",
+    "licenza tas-sewqan",
+    "ceadúnas tiomána",
+    "permis de conduite",
+];
+const NATIONAL_ID: &[&str] = &[
+    "national id",
+    "national identification",
+    "identity card",
+    "id card",
+    "id number",
+    "identity number",
+    "carte nationale d'identité",
+    "carte d'identité",
+    "cni",
+    "personalausweis",
+    "ausweisnummer",
+    "carta d'identità",
+    "codice fiscale",
+    "cf",
+    "dni",
+    "documento nacional de identidad",
+    "rg",
+    "registro geral",
+    "cédula de identidade",
+];
+const TAX: &[&str] = &[
+    "tax id",
+    "tax identification",
+    "tax number",
+    "taxpayer",
+    "tin",
+    "tfn",
+    "tax file number",
+    "steuer-id",
+    "steueridentifikationsnummer",
+    "steuernummer",
+    "idnr",
+    "numéro fiscal",
+    "numéro d'identification fiscale",
+    "nif",
+    "nie",
+    "cif",
+    "cpf",
+    "cnpj",
+    "pan",
+    "permanent account number",
+    "utr",
+    "unique taxpayer reference",
+    "spi",
+    "número de identificación fiscal",
+    "cadastro de pessoas físicas",
+];
+const PHONE: &[&str] = &[
+    "phone",
+    "telephone",
+    "tel",
+    "mobile",
+    "cell",
+    "fax",
+    "phone number",
+    "contact number",
+    "téléphone",
+    "telefon",
+    "telefono",
+    "teléfono",
+    "handy",
+    "cellulare",
+    "móvil",
+    "celular",
+    "portable",
+    "手机",
+    "电话",
+];
+const DOB: &[&str] = &[
+    "date of birth",
+    "birth date",
+    "birthdate",
+    "dob",
+    "birthday",
+    "born",
+    "date de naissance",
+    "geburtsdatum",
+    "data di nascita",
+    "fecha de nacimiento",
+    "data de nascimento",
+    "b-day",
+    "出生日期",
+];
+const HEALTH: &[&str] = &[
+    "health card",
+    "health number",
+    "health insurance",
+    "phn",
+    "msp number",
+    "ehic",
+    "ceam",
+    "carte vitale",
+    "gesundheitskarte",
+    "krankenversicherung",
+    "tessera sanitaria",
+    "tarjeta sanitaria",
+    "nhs",
+    "nhs number",
+    "medicare",
+    "mbi",
+    "beneficiary",
+    "numéro de sécurité sociale",
+    "sécurité sociale",
+    "insurance number",
+    "healthcare number",
+    "kela",
+];
+const DEA_KW: &[&str] = &["dea number", "dea registration", "dea#", "dea no"];
+const HICN: &[&str] =
+    &["health insurance claim number", "hic no", "hic number", "hic#", "hicn", "hicno#"];
+const HCPCS: &[&str] = &["hcpcs", "procedure code", "healthcare common procedure", "cpt"];
+const NDC: &[&str] = &["national drug code", "ndc", "drug code"];
+const NPI_KW: &[&str] = &["npi", "national provider", "provider id", "provider number"];
+const NINO: &[&str] = &["national insurance", "nino", "ni number", "insurance number", "nin"];
+const SIN: &[&str] =
+    &["sin", "social insurance", "numéro d'assurance sociale", "nas", "insurance number"];
+const NSS: &[&str] = &["seguridad social", "nss", "social security", "número de afiliación", "naf"];
+const AADHAAR: &[&str] = &["aadhaar", "aadhar", "uidai", "uid", "आधार"];
+const VIN_KW: &[&str] = &[
+    "vin",
+    "vehicle identification",
+    "chassis number",
+    "fahrgestellnummer",
+    "numéro de série",
+    "telaio",
+    "bastidor",
+];
+const ELECTORAL: &[&str] = &[
+    "electoral roll",
+    "electoral number",
+    "polling number",
+    "elector number",
+    "register of electors",
+];
+const AWS_SECRET_KW: &[&str] = &[
+    "aws_secret_access_key",
+    "aws secret access key",
+    "secret access key",
+    "secretaccesskey",
+    "aws_secret",
+    "aws secret",
+    "secret_key",
+    "aws_secret_key",
+    "secret key",
+];
+const COOKIE_KW: &[&str] = &["cookie", "set-cookie", "session"];
+const CHINA_ID: &[&str] =
+    &["身份证", "居民身份证", "身份证号", "id card", "resident identity", "identity card", "sfz"];
+const CHINA_USCC: &[&str] =
+    &["统一社会信用代码", "信用代码", "unified social credit", "uscc", "credit code", "营业执照"];
+const SECRET_WORDS: &[&str] = &[];
+
+/// A US-style bank account: 8-17 digits next to a keyword.
+const ACCOUNT: &str = r"\b\d{7,17}\b";
+
+/// Every managed data identifier Arca knows, in a stable order.
+pub static CATALOG: &[Spec] = &[
+    // --- Credentials (Macie) ---------------------------------------------------------
+    spec("AWS_CREDENTIALS", C, r"(?:^|[^A-Za-z0-9/+=])(?P<v>[A-Za-z0-9/+=]{40})(?:$|[^A-Za-z0-9/+=])").kw(AWS_SECRET_KW).check(aws_secret_shape),
+    spec("GCP_API_KEY", C, r"\bAIza[0-9A-Za-z_\-]{35}"),
+    spec("HTTP_BASIC_AUTH_HEADER", C, r"(?i:authorization)\s*:\s*(?i:basic)\s+[A-Za-z0-9+/]{4,}={0,2}").check(v::basic_auth),
+    spec("JSON_WEB_TOKEN", C, r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{8,}").check(v::jwt),
+    spec("OPENSSH_PRIVATE_KEY", C, r"-----BEGIN OPENSSH PRIVATE KEY-----"),
+    spec("PGP_PRIVATE_KEY", C, r"-----BEGIN PGP PRIVATE KEY BLOCK-----"),
+    spec("PKCS", C, r"-----BEGIN (?:RSA |DSA |EC |ENCRYPTED |)PRIVATE KEY-----"),
+    spec("PUTTY_PRIVATE_KEY", C, r"PuTTY-User-Key-File-[23]: "),
+    spec("STRIPE_CREDENTIALS", C, r"\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,99}\b"),
+    // --- Credentials (Arca additions) ---------------------------------------------
+    spec("AWS_ACCESS_KEY_ID", C, r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|A3T[A-Z0-9])[A-Z0-9]{16}\b").check(aws_key_id),
+    spec("GITHUB_TOKEN", C, r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{60,255})\b"),
+    spec("GITLAB_TOKEN", C, r"\b(?:glpat|gldt|glptt|glrt|glcbt|glsoat|glft|glimt|glagent|gloas)-[0-9A-Za-z_\-]{20,}|\bGR1348941[0-9A-Za-z_\-]{20,}"),
+    spec("SLACK_TOKEN", C, r"\bxox[abposre]-[0-9]{6,}-[0-9A-Za-z\-]{8,}|\bxapp-[0-9]-?[0-9A-Za-z/\-]{10,}"),
+    spec("SLACK_WEBHOOK_URL", C, r"https://hooks\.slack\.com/(?:services|workflows)/T[A-Z0-9]+/[A-Z0-9]+/[A-Za-z0-9]{16,}"),
+    spec("PRIVATE_KEY", C, r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\bLS0tLS1CRUdJTi[A-Za-z0-9+/]{4,}(?:UFJJVkFURSBLRVkt|BSSVZBVEUgS0VZL|QUklWQVRFIEtFWS0)|\bAGE-SECRET-KEY-1[0-9A-Z]{58}\b"),
+    spec("DATABASE_URL_WITH_PASSWORD", C, r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver|jdbc:[a-z]+|oracle|ldaps?|ftp|sftp|smtp)://[^\s:/@'\x22]{1,64}:(?P<v>[^\s@/'\x22]{3,128})@[^\s/'\x22]+").check(db_password),
+    spec("GOOGLE_OAUTH_CLIENT_SECRET", C, r"\bGOCSPX-[0-9A-Za-z_\-]{28}\b"),
+    spec("GOOGLE_OAUTH_ACCESS_TOKEN", C, r"\bya29\.[0-9A-Za-z_\-]{20,}"),
+    spec("OPENAI_API_KEY", C, r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}T3BlbkFJ[A-Za-z0-9_\-]{16,}|\bsk-proj-[A-Za-z0-9_\-]{40,}"),
+    spec("ANTHROPIC_API_KEY", C, r"\bsk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_\-]{80,}"),
+    spec("SENDGRID_API_KEY", C, r"\bSG\.[0-9A-Za-z_\-]{22}\.[0-9A-Za-z_\-]{43}\b"),
+    spec("TWILIO_CREDENTIALS", C, r"\b(?:SK|AC)[0-9a-f]{32}\b"),
+    spec("NPM_TOKEN", C, r"\bnpm_[A-Za-z0-9]{36}\b"),
+    spec("PYPI_TOKEN", C, r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}"),
+    spec("SHOPIFY_TOKEN", C, r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b"),
+    spec("DIGITALOCEAN_TOKEN", C, r"\bdo[por]_v1_[a-f0-9]{64}\b"),
+    spec("HUGGINGFACE_TOKEN", C, r"\bhf_[A-Za-z]{34}\b"),
+    spec("ATLASSIAN_API_TOKEN", C, r"\bATATT3[A-Za-z0-9_\-=]{100,}"),
+    spec("ARTIFACTORY_API_KEY", C, r"\bAKCp[A-Za-z0-9]{69}\b"),
+    spec("ADAFRUIT_IO_KEY", C, r"\baio_[A-Za-z0-9]{28}\b"),
+    spec("POSTMAN_API_KEY", C, r"\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b"),
+    spec("SQUARE_TOKEN", C, r"\bsq0(?:atp|csp)-[0-9A-Za-z_\-]{22,43}|\bEAAA[A-Za-z0-9_\-]{60}\b"),
+    spec("MAILGUN_API_KEY", C, r"\bkey-[0-9a-f]{32}\b"),
+    spec("MAILCHIMP_API_KEY", C, r"\b[0-9a-f]{32}-us[0-9]{1,2}\b"),
+    spec("TELEGRAM_BOT_TOKEN", C, r"\b[0-9]{8,10}:AA[0-9A-Za-z_\-]{32,33}\b"),
+    spec("DOCKERHUB_TOKEN", C, r"\bdckr_pat_[A-Za-z0-9_\-]{27}\b"),
+    spec("DOPPLER_TOKEN", C, r"\bdp\.(?:ct|pt|st(?:\.[a-z0-9_\-]{2,35})?|sa|scim|audit)\.[A-Za-z0-9]{40,44}\b"),
+    spec("NEW_RELIC_KEY", C, r"\bNR(?:AK|AA|II|IQ|RA|SP)-[A-Za-z0-9_\-]{27,32}\b|\bpx-(?:dep|api)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"),
+    spec("HASHICORP_VAULT_TOKEN", C, r"\bhv[sbr]\.[A-Za-z0-9_\-]{24,}"),
+    spec("GRAFANA_TOKEN", C, r"\bgl(?:c|sa)_[A-Za-z0-9_\-=+/]{32,}|\beyJrIjoi[A-Za-z0-9]{30,}={0,2}"),
+    spec("DATABRICKS_TOKEN", C, r"\bdapi[a-f0-9]{32}(?:-[0-9])?\b"),
+    spec("RUBYGEMS_API_KEY", C, r"\brubygems_[a-f0-9]{48}\b"),
+    spec("AZURE_STORAGE_KEY", C, r"(?i:AccountKey)=(?P<v>[A-Za-z0-9+/]{86}==)"),
+    spec("AZURE_DEVOPS_TOKEN", C, r"\b[A-Za-z0-9]{52}JQQJ99[A-Za-z0-9]{18}\b"),
+    spec("SALESFORCE_ACCESS_TOKEN", C, r"\b00[A-Za-z0-9]{13}![A-Za-z0-9_.]{96}\b"),
+    spec("SOURCEGRAPH_TOKEN", C, r"\bsgp_(?:[a-f0-9]{16}_)?[a-f0-9]{40}\b"),
+    spec("SEGMENT_TOKEN", C, r"\bsgp_[A-Za-z0-9]{64}\b"),
+    spec("TAVILY_API_KEY", C, r"\btvly-[A-Za-z0-9]{32}\b"),
+    spec("GROQ_API_KEY", C, r"\bgsk_[A-Za-z0-9]{52}\b"),
+    spec("MS_TEAMS_WEBHOOK", C, r"https://[a-z0-9.\-]+\.(?:webhook\.office|outlook\.office)\.com/webhook(?:b2)?/[0-9a-f\-]{36}@[0-9a-f\-]{36}/IncomingWebhook/[0-9a-f]{32}/[0-9a-f\-]{36}"),
+    spec("PASSWORD_HASH", C, r"\$(?:1|2[abxy]?|5|6|8)\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,22}\$[./A-Za-z0-9]{22,86}|\$krb5asrep\$23\$[^:\s]+:[0-9a-f]{32}\$[0-9a-f]{64,}"),
+    spec("CREDENTIALS_IN_COMMAND", C, r"(?i:psexec)[^\n]*\s-u\s+\S+\s+-p\s+(?P<v>\S+)|(?i:connect-viserver)[^\n]*-Password\s+['\x22]?(?P<w>[^\s'\x22]+)").check(nonempty_secret),
+    spec("GENERIC_SECRET", C, r#"(?i)(?:secret|token|passw(?:or)?d|passwd|pwd|api[_\-. ]?key|apikey|access[_\-.]?key|auth[_\-.]?key|client[_\-.]?secret|private[_\-.]?key|unseal key \d)[A-Za-z0-9_\-.]{0,20}['"]?\s*(?:[:=]|=>|:=|\s)\s*[@'"`]?(?P<v>[A-Za-z0-9_\-+/=.!$%*#@^&~]{8,128})"#).check(v::generic_secret),
+    // --- Financial -------------------------------------------------------------------
+    spec("BANK_ACCOUNT_NUMBER", F, ACCOUNT).kw(BANK),
+    spec("FRANCE_BANK_ACCOUNT_NUMBER", F, r"\b(?:FR\d{2}[ ]?)?\d{5}[ ]?\d{5}[ ]?[0-9A-Z]{11}[ ]?\d{2}\b|\bFR\d{2}(?:[ ]?[0-9A-Z]{4}){5}[ ]?[0-9A-Z]{3}\b").kw(BANK).check(fr_bank),
+    spec("GERMANY_BANK_ACCOUNT_NUMBER", F, r"\bDE\d{2}(?:[ ]?\d{4}){4}[ ]?\d{2}\b").kw(BANK).check(de_bank),
+    spec("ITALY_BANK_ACCOUNT_NUMBER", F, r"\bIT\d{2}[ ]?[A-Z](?:[ ]?[0-9A-Z]){22}\b").kw(BANK).check(it_bank),
+    spec("SPAIN_BANK_ACCOUNT_NUMBER", F, r"\b(?:ES\d{2}[ ]?)?\d{4}[ -]?\d{4}[ -]?\d{2}[ -]?\d{10}\b|\bES\d{2}(?:[ ]?\d{4}){5}\b").kw(BANK).check(es_bank),
+    spec("UK_BANK_ACCOUNT_NUMBER", F, r"\bGB\d{2}[ ]?[A-Z]{4}(?:[ ]?\d{4}){3}[ ]?\d{2}\b|\b\d{2}-\d{2}-\d{2}[ ]+\d{8}\b").kw(BANK).check(gb_bank),
+    spec("INTERNATIONAL_BANK_ACCOUNT_NUMBER", F, r"\b[A-Z]{2}\d{2}(?:[ ]?[0-9A-Z]{4}){2,7}(?:[ ]?[0-9A-Z]{1,3})?\b").check(v::iban),
+    spec("CREDIT_CARD_NUMBER", F, r"\b(?:\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{4}(?:[ -]?\d{1,3})?|\d{4}[ -]?\d{6}[ -]?\d{5}|\d{12,19})\b").kw(CARD).check(v::credit_card),
+    spec("CREDIT_CARD_NUMBER_(NO_KEYWORD)", F, r"\b(?:\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{4}(?:[ -]?\d{1,3})?|\d{4}[ -]?\d{6}[ -]?\d{5}|\d{12,19})\b").absent(CARD).check(v::credit_card).not_recommended(),
+    spec("CREDIT_CARD_MAGNETIC_STRIPE", F, r"%B\d{13,19}\^[A-Za-z /.\-]{2,26}\^\d{7,}|;\d{13,19}=\d{7,}\?").kw(STRIPE_DATA),
+    spec("CREDIT_CARD_SECURITY_CODE", F, r"\b\d{3,4}\b").kw(CVV),
+    spec("CREDIT_CARD_EXPIRATION", F, r"\b(?:0[1-9]|1[0-2])\s?[/\-]\s?(?:20)?\d{2}\b").kw(EXPIRY).check(v::card_expiration),
+    // --- Personal: national identifiers ----------------------------------------------
+    spec("USA_SOCIAL_SECURITY_NUMBER", P, r"\b\d{3}[- ]\d{2}[- ]\d{4}\b|\b\d{9}\b").kw(SSN).check(v::us_ssn),
+    spec("USA_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", P, r"\b9\d{2}[- ]?\d{2}[- ]?\d{4}\b").kw(ITIN).check(v::us_itin),
+    spec("CANADA_SOCIAL_INSURANCE_NUMBER", P, r"\b\d{3}[- ]?\d{3}[- ]?\d{3}\b").kw(SIN).check(v::canada_sin),
+    spec("UK_NATIONAL_INSURANCE_NUMBER", P, r"\b[A-Z]{2}[ ]?\d{2}[ ]?\d{2}[ ]?\d{2}[ ]?[A-D]\b").kw(NINO).check(v::uk_nino),
+    spec("UK_ELECTORAL_ROLL_NUMBER", P, r"\b[A-Z]{2,3}\d{1,4}\b").kw(ELECTORAL),
+    spec("UK_TAX_IDENTIFICATION_NUMBER", P, r"\b\d{5}[ ]?\d{5}\b").kw(TAX),
+    spec("INDIA_AADHAAR_NUMBER", P, r"\b[2-9]\d{3}[ -]?\d{4}[ -]?\d{4}\b").kw(AADHAAR).check(v::aadhaar),
+    spec("INDIA_PERMANENT_ACCOUNT_NUMBER", P, r"\b[A-Z]{3}[ABCFGHLJPT][A-Z]\d{4}[A-Z]\b").kw(TAX),
+    spec("SPAIN_DNI_NUMBER", P, r"\b\d{8}[- ]?[A-Z]\b").kw(NATIONAL_ID).check(v::spanish_dni_nie),
+    spec("SPAIN_NIE_NUMBER", P, r"\b[XYZ][- ]?\d{7}[- ]?[A-Z]\b").kw(TAX).check(v::spanish_dni_nie),
+    spec("SPAIN_NIF_NUMBER", P, r"\b\d{8}[- ]?[A-Z]\b|\b[XYZ]\d{7}[A-Z]\b|\b[ABCDEFGHJNPQRSUVW]\d{7}[0-9A-J]\b").kw(TAX).check(spain_nif),
+    spec("SPAIN_SOCIAL_SECURITY_NUMBER", P, r"\b\d{2}[ /]?\d{8}[ /]?\d{2}\b").kw(NSS).check(v::spanish_nss),
+    spec("FRANCE_NATIONAL_IDENTIFICATION_NUMBER", P, r"\b\d{12}\b|\b[A-Z0-9]{9}\b").kw(NATIONAL_ID).check(has_digit),
+    spec("FRANCE_TAX_IDENTIFICATION_NUMBER", P, r"\b[0-3]\d[ ]?\d{2}[ ]?\d{3}[ ]?\d{3}[ ]?\d{3}\b").kw(TAX).check(v::french_tax_id),
+    spec("GERMANY_NATIONAL_IDENTIFICATION_NUMBER", P, r"\b[CFGHJKLMNPRTVWXYZ][CFGHJKLMNPRTVWXYZ0-9]{8}\b").kw(NATIONAL_ID).check(has_digit),
+    spec("GERMANY_TAX_IDENTIFICATION_NUMBER", P, r"\b[1-9]\d[ ]?\d{3}[ ]?\d{3}[ ]?\d{3}\b").kw(TAX).check(v::german_tax_id),
+    spec("ITALY_NATIONAL_IDENTIFICATION_NUMBER", P, r"\b[A-Z]{6}\d{2}[A-EHLMPRST]\d{2}[A-Z]\d{3}[A-Z]\b").kw(NATIONAL_ID).check(v::italian_codice_fiscale),
+    spec("BRAZIL_CPF_NUMBER", P, r"\b\d{3}\.?\d{3}\.?\d{3}-?\d{2}\b").kw(TAX).check(v::brazil_cpf),
+    spec("BRAZIL_CNPJ_NUMBER", P, r"\b\d{2}\.?\d{3}\.?\d{3}/?\d{4}-?\d{2}\b").kw(TAX).check(v::brazil_cnpj),
+    spec("BRAZIL_RG_NUMBER", P, r"\b\d{2}\.?\d{3}\.?\d{3}-?[0-9Xx]\b").kw(NATIONAL_ID),
+    spec("AUSTRALIA_TAX_FILE_NUMBER", P, r"\b\d{3}[ ]?\d{3}[ ]?\d{3}\b").kw(TAX).check(v::australia_tfn),
+    // --- Personal: passports ----------------------------------------------------------
+    spec("USA_PASSPORT_NUMBER", P, r"\b[A-Z]?\d{8,9}\b").kw(PASSPORT),
+    spec("CANADA_PASSPORT_NUMBER", P, r"\b[A-Z]{2}\d{6}\b").kw(PASSPORT),
+    spec("FRANCE_PASSPORT_NUMBER", P, r"\b\d{2}[A-Z]{2}\d{5}\b").kw(PASSPORT),
+    spec("GERMANY_PASSPORT_NUMBER", P, r"\b[CFGHJK][CFGHJKLMNPRTVWXYZ0-9]{8}\b").kw(PASSPORT).check(has_digit),
+    spec("ITALY_PASSPORT_NUMBER", P, r"\b[A-Z]{2}\d{7}\b").kw(PASSPORT),
+    spec("SPAIN_PASSPORT_NUMBER", P, r"\b[A-Z]{2,3}\d{6}\b").kw(PASSPORT),
+    spec("UK_PASSPORT_NUMBER", P, r"\b\d{9}\b|\b[A-Z]{2}\d{7}\b").kw(PASSPORT),
+    // --- Personal: driver's licences --------------------------------------------------
+    spec("DRIVERS_LICENSE", P, r"\b[A-Z]?\d{6,12}\b|\b[A-Z]\d{3}[- ]\d{3}[- ]\d{2,3}(?:[- ]\d{1,3})?\b").kw(DL),
+    spec("AUSTRALIA_DRIVERS_LICENSE", P, r"\b\d{8,10}\b|\b[A-Z]{1,2}\d{5,8}\b").kw(DL),
+    spec("AUSTRIA_DRIVERS_LICENSE", P, r"\b\d{8}\b").kw(DL),
+    spec("BELGIUM_DRIVERS_LICENSE", P, r"\b\d{10}\b").kw(DL),
+    spec("BULGARIA_DRIVERS_LICENSE", P, r"\b\d{9}\b").kw(DL),
+    spec("CANADA_DRIVERS_LICENSE", P, r"\b[A-Z]\d{4}[- ]?\d{5}[- ]?\d{5}\b|\b[A-Z]\d{6,8}\b").kw(DL),
+    spec("CROATIA_DRIVERS_LICENSE", P, r"\b\d{8}\b").kw(DL),
+    spec("CYPRUS_DRIVERS_LICENSE", P, r"\b\d{12}\b").kw(DL),
+    spec("CZECHIA_DRIVERS_LICENSE", P, r"\b[A-Z]{2}\d{6}\b").kw(DL),
+    spec("DENMARK_DRIVERS_LICENSE", P, r"\b\d{8}\b").kw(DL),
+    spec("ESTONIA_DRIVERS_LICENSE", P, r"\b[A-Z]{2}\d{6}\b").kw(DL),
+    spec("FINLAND_DRIVERS_LICENSE", P, r"\b\d{6}[-+A]\d{3}[0-9A-Y]\b").kw(DL),
+    spec("FRANCE_DRIVERS_LICENSE", P, r"\b\d{12}\b|\b\d{2}[A-Z]{2}\d{5}\b").kw(DL),
+    spec("GERMANY_DRIVERS_LICENSE", P, r"\b[A-Z0-9]\d{2}[A-Z0-9]{6}\d[A-Z0-9]\b").kw(DL),
+    spec("GREECE_DRIVERS_LICENSE", P, r"\b\d{9}\b").kw(DL),
+    spec("HUNGARY_DRIVERS_LICENSE", P, r"\b[A-Z]{2}\d{6}\b").kw(DL),
+    spec("INDIA_DRIVERS_LICENSE", P, r"\b[A-Z]{2}\d{2}[- ]?\d{11}\b").kw(DL),
+    spec("IRELAND_DRIVERS_LICENSE", P, r"\b\d{6}[A-Z]{4}\b|\b\d{3}-?\d{3}-?\d{3}\b").kw(DL),
+    spec("ITALY_DRIVERS_LICENSE", P, r"\b[A-Z]{2}\d{7}[A-Z]\b|\bU1[A-Z0-9]{7}[A-Z]\b").kw(DL),
+    spec("LATVIA_DRIVERS_LICENSE", P, r"\b[A-Z]{2}\d{6}\b").kw(DL),
+    spec("LITHUANIA_DRIVERS_LICENSE", P, r"\b\d{8}\b").kw(DL),
+    spec("LUXEMBOURG_DRIVERS_LICENSE", P, r"\b\d{6}\b").kw(DL),
+    spec("MALTA_DRIVERS_LICENSE", P, r"\b\d{7}[A-Z]\b|\b\d{6,7}\b").kw(DL),
+    spec("NETHERLANDS_DRIVERS_LICENSE", P, r"\b\d{10}\b").kw(DL),
+    spec("POLAND_DRIVERS_LICENSE", P, r"\b\d{5}/\d{2}/\d{4}\b").kw(DL),
+    spec("PORTUGAL_DRIVERS_LICENSE", P, r"\b[A-Z]{1,2}-?\d{6}[ ]?\d\b").kw(DL),
+    spec("ROMANIA_DRIVERS_LICENSE", P, r"\b[A-Z]\d{8}\b").kw(DL),
+    spec("SLOVAKIA_DRIVERS_LICENSE", P, r"\b[A-Z]{2}\d{6}\b").kw(DL),
+    spec("SLOVENIA_DRIVERS_LICENSE", P, r"\b\d{8}\b").kw(DL),
+    spec("SPAIN_DRIVERS_LICENSE", P, r"\b\d{8}[- ]?[A-Z]\b").kw(DL).check(v::spanish_dni_nie),
+    spec("SWEDEN_DRIVERS_LICENSE", P, r"\b\d{6}[-+]?\d{4}\b").kw(DL).check(v::luhn),
+    spec("UK_DRIVERS_LICENSE", P, r"\b[A-Z9]{5}\d{6}[A-Z9]{2}\d[A-Z]{2}\b").kw(DL),
+    // --- Personal: health (PHI) -------------------------------------------------------
+    spec("US_DRUG_ENFORCEMENT_AGENCY_NUMBER", P, r"\b[A-Z]{2}\d{7}\b").kw(DEA_KW).check(v::dea),
+    spec("USA_HEALTH_INSURANCE_CLAIM_NUMBER", P, r"\b\d{3}-?\d{2}-?\d{4}[A-Z][0-9A-Z]?\b").kw(HICN),
+    spec("USA_MEDICARE_BENEFICIARY_IDENTIFIER", P, r"\b[1-9][A-Z][0-9A-Z]\d-?[A-Z][0-9A-Z]\d-?[A-Z]{2}\d{2}\b").kw(HEALTH).check(v::us_mbi),
+    spec("USA_HEALTHCARE_PROCEDURE_CODE", P, r"\b[A-V]\d{4}\b").kw(HCPCS),
+    spec("USA_NATIONAL_DRUG_CODE", P, r"\b\d{4}-\d{4}-\d{2}\b|\b\d{5}-\d{3}-\d{2}\b|\b\d{5}-\d{4}-\d{1,2}\b").kw(NDC),
+    spec("USA_NATIONAL_PROVIDER_IDENTIFIER", P, r"\b[12]\d{9}\b").kw(NPI_KW).check(v::npi),
+    spec("CANADA_HEALTH_NUMBER", P, r"\b\d{4}[- ]?\d{3}[- ]?\d{3}\b").kw(HEALTH),
+    spec("EUROPEAN_HEALTH_INSURANCE_CARD_NUMBER", P, r"\b80\d{18}\b").kw(HEALTH),
+    spec("FINLAND_EUROPEAN_HEALTH_INSURANCE_NUMBER", P, r"\b80246\d{15}\b").kw(HEALTH),
+    spec("FRANCE_HEALTH_INSURANCE_NUMBER", P, r"\b[12378][ ]?\d{2}[ ]?\d{2}[ ]?(?:\d{2}|2[AB])[ ]?\d{3}[ ]?\d{3}[ ]?\d{2}\b").kw(HEALTH).check(v::french_nir),
+    spec("UK_NHS_NUMBER", P, r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b").kw(HEALTH).check(v::uk_nhs),
+    // --- Personal: contact, dates, places, devices ------------------------------------
+    spec("USA_PHONE_NUMBER", P, r"(?:\+1[ .\-]?)?\(?\b[2-9]\d{2}\)?[ .\-]?[2-9]\d{2}[ .\-]\d{4}\b").kw(PHONE),
+    spec("UK_PHONE_NUMBER", P, r"(?:\+44[ ]?\(?0?\)?[ ]?|\b0)(?:\d{2}[ ]?\d{4}[ ]?\d{4}|\d{3}[ ]?\d{3}[ ]?\d{4}|\d{4}[ ]?\d{6}|7\d{3}[ ]?\d{6})\b").kw(PHONE),
+    spec("FRANCE_PHONE_NUMBER", P, r"(?:\+33[ .]?|\b0)[1-9](?:[ .\-]?\d{2}){4}\b").kw(PHONE),
+    spec("GERMANY_PHONE_NUMBER", P, r"(?:\+49[ ]?|\b0)[1-9]\d{1,4}[ /\-]?\d{3,8}\b").kw(PHONE),
+    spec("ITALY_PHONE_NUMBER", P, r"(?:\+39[ ]?)?\b(?:3\d{2}[ ]?\d{6,7}|0\d{1,3}[ ]?\d{6,8})\b").kw(PHONE),
+    spec("SPAIN_PHONE_NUMBER", P, r"(?:\+34[ ]?)?\b[6789]\d{2}[ ]?\d{3}[ ]?\d{3}\b").kw(PHONE),
+    spec("BRAZIL_PHONE_NUMBER", P, r"(?:\+55[ ]?)?\(?\b\d{2}\)?[ ]?9?\d{4}-?\d{4}\b").kw(PHONE),
+    spec("DATE_OF_BIRTH", P, r"\b(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])\b|\b(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)?\d{2}\b").kw(DOB).check(v::plausible_date),
+    spec("LATITUDE_LONGITUDE", P, r"-?\b(?:[1-8]?\d)\.\d{4,10},\s?-?(?:1[0-7]\d|\d{1,2})\.\d{4,10}\b").check(v::lat_long).not_recommended(),
+    spec("HTTP_COOKIE", P, r"(?i:\bset-cookie|\bcookie):\s*[A-Za-z0-9_.\-]+=[^\s;]{8,}").not_recommended(),
+    spec("VEHICLE_IDENTIFICATION_NUMBER", P, r"\b[A-HJ-NPR-Z0-9]{17}\b").kw(VIN_KW).check(v::vin),
+    spec("NAME", P, r"(?i:\b(?:name|full name|first name|last name|surname|nom|nombre|vorname|nachname|cognome))\s*[:=]\s*(?P<v>[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){1,3})\b").not_recommended(),
+    spec("ADDRESS", P, r"\b\d{1,5}[ ](?:[A-Z][a-z]+[ ]){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Square)\b\.?(?:,?[ ](?:Apt|Suite|Unit)\.?[ ]\w+)?").not_recommended(),
+    // --- China (Arca additions) ------------------------------------------------------
+    spec("CHINA_RESIDENT_IDENTITY_CARD_NUMBER", P, r"\b[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]\b").check(v::china_resident_id),
+    spec("CHINA_UNIFIED_SOCIAL_CREDIT_CODE", P, r"\b[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}\b").kw(CHINA_USCC).check(v::china_uscc),
+    spec("CHINA_PHONE_NUMBER", P, r"(?:\+86[ \-]?)?\b1[3-9]\d[ \-]?\d{4}[ \-]?\d{4}\b").kw(PHONE),
+    spec("CHINA_UNIONPAY_CARD_NUMBER", F, r"\b62\d{2}[ \-]?\d{4}[ \-]?\d{4}[ \-]?\d{4,7}\b").kw(CARD).check(v::unionpay),
+];
+
+const _: &[&str] = SECRET_WORDS;
+const _: &[&str] = CHINA_ID;
+const _: &[&str] = IBAN_KW;
+const _: &[&str] = COOKIE_KW;
+
+/// Ids of the catalog entries.
+pub fn managed_ids() -> impl Iterator<Item = &'static str> {
+    CATALOG.iter().map(|spec| spec.id)
+}
+
+fn aws_secret_shape(text: &str) -> bool {
+    // AWS documentation's example keys are not findings.
+    if text.contains("EXAMPLE") {
+        return false;
+    }
+    let has_lower = text.chars().any(|c| c.is_ascii_lowercase());
+    let has_upper = text.chars().any(|c| c.is_ascii_uppercase());
+    let has_digit = text.chars().any(|c| c.is_ascii_digit());
+    ((has_lower && has_upper) || (has_digit && (has_lower || has_upper)))
+        && v::shannon_entropy(text) > 3.5
+}
+
+fn aws_key_id(text: &str) -> bool {
+    // Documentation example keys are not findings.
+    !text.ends_with("EXAMPLE") && !text.contains("XXXX")
+}
+
+fn db_password(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    !(lower.starts_with('$')
+        || lower.starts_with('{')
+        || lower.starts_with('<')
+        || lower.starts_with('%')
+        || lower == "password"
+        || lower == "pass"
+        || lower == "***"
+        || lower.contains("xxx")
+        || lower == "secret"
+        || lower.starts_with("your")
+        || lower.starts_with("pass@"))
+}
+
+fn nonempty_secret(text: &str) -> bool {
+    !text.is_empty() && !text.starts_with('$') && !text.starts_with('<')
+}
+
+fn has_digit(text: &str) -> bool {
+    text.chars().any(|c| c.is_ascii_digit())
+        && text.chars().filter(char::is_ascii_digit).count() >= 4
+}
+
+fn spain_nif(text: &str) -> bool {
+    v::spanish_dni_nie(text) || v::spanish_cif(text)
+}
+
+fn fr_bank(text: &str) -> bool {
+    v::national_bank_account(text, "FR")
+}
+fn de_bank(text: &str) -> bool {
+    v::national_bank_account(text, "DE")
+}
+fn it_bank(text: &str) -> bool {
+    v::national_bank_account(text, "IT")
+}
+fn es_bank(text: &str) -> bool {
+    v::national_bank_account(text, "ES")
+}
+fn gb_bank(text: &str) -> bool {
+    let chars = v::alnum_upper(text);
+    if chars.first() == Some(&'G') { v::iban(text) } else { chars.len() == 14 }
+}

@@ -1,0 +1,655 @@
+//! Detection over extracted text: one keyword pass (Aho-Corasick), one prefilter pass
+//! (a `RegexSet` over identifiers that need no keyword), then per-identifier regexes
+//! and validators only where they can match.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+
+use crate::ScanError;
+use crate::catalog::{CATALOG, Category, KeywordRule, Spec};
+use crate::custom::{AllowList, CustomDataIdentifier, SeverityLevel};
+use crate::report::{Location, Occurrence};
+
+/// Macie's proximity for managed identifiers in unstructured text.
+pub const KEYWORD_DISTANCE: usize = 30;
+/// Occurrences kept per identifier, as Macie reports.
+pub const MAX_OCCURRENCES: usize = 15;
+
+/// Which managed identifiers a scan uses, as Macie's `managedDataIdentifierSelector`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ManagedSelection {
+    /// Every managed identifier.
+    All,
+    /// Macie's recommended set (the default).
+    #[default]
+    Recommended,
+    /// Only these ids.
+    Include(Vec<String>),
+    /// Every managed identifier except these ids.
+    Exclude(Vec<String>),
+    /// No managed identifiers (custom identifiers only).
+    None,
+}
+
+impl ManagedSelection {
+    fn selects(&self, spec: &Spec) -> bool {
+        match self {
+            ManagedSelection::All => true,
+            ManagedSelection::Recommended => spec.recommended,
+            ManagedSelection::Include(ids) => ids.iter().any(|id| id == spec.id),
+            ManagedSelection::Exclude(ids) => !ids.iter().any(|id| id == spec.id),
+            ManagedSelection::None => false,
+        }
+    }
+
+    /// Checks that every id named exists in the catalog.
+    pub fn validate(&self) -> Result<(), ScanError> {
+        if let ManagedSelection::Include(ids) | ManagedSelection::Exclude(ids) = self {
+            for id in ids {
+                if !CATALOG.iter().any(|spec| spec.id == id) {
+                    return Err(ScanError::UnknownIdentifier(id.clone()));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What an identifier is, for reporting.
+#[derive(Debug, Clone)]
+pub enum IdentifierKind {
+    /// A managed identifier.
+    Managed {
+        /// Macie id.
+        id: &'static str,
+        /// Category.
+        category: Category,
+    },
+    /// A custom data identifier.
+    Custom {
+        /// Its name.
+        name: String,
+        /// Its ARN or local id.
+        arn: String,
+        /// Severity thresholds.
+        severity_levels: Vec<SeverityLevel>,
+    },
+}
+
+pub(crate) struct Compiled {
+    pub kind: IdentifierKind,
+    regex: Regex,
+    rule: KeywordRule,
+    validator: Option<fn(&str) -> bool>,
+    ignore_words: Vec<String>,
+    max_distance: usize,
+    has_keywords: bool,
+    /// A catch-all identifier whose hits yield to a specific identifier's hit on the same text.
+    generic: bool,
+}
+
+/// The compiled detection program shared by all scans with the same settings.
+pub(crate) struct Detector {
+    pub identifiers: Vec<Compiled>,
+    keywords: Option<AhoCorasick>,
+    keyword_owner: Vec<Vec<usize>>,
+    keyword_alnum_edges: Vec<(bool, bool)>,
+    /// Prefilter over identifiers that run without a keyword.
+    free_set: RegexSet,
+    free_index: Vec<usize>,
+    allow_regex: Vec<Regex>,
+    allow_words: Vec<String>,
+}
+
+/// One candidate found by the detector in a segment.
+#[derive(Debug)]
+pub(crate) struct Hit {
+    pub identifier: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+fn ascii_pattern(pattern: &str) -> String {
+    pattern.replace(r"\b", r"(?-u:\b)").replace(r"\d", "[0-9]").replace(r"\s", r"[\t\n\x0B\x0C\r ]")
+}
+
+fn keyword_variants(keyword: &str) -> Vec<String> {
+    let lower = keyword.to_lowercase();
+    let mut out = vec![lower.clone()];
+    if lower.contains(' ') {
+        for sep in ["_", "-", ""] {
+            out.push(lower.replace(' ', sep));
+        }
+    }
+    out
+}
+
+impl Detector {
+    pub fn new(
+        selection: &ManagedSelection,
+        custom: &[CustomDataIdentifier],
+        allow_lists: &[AllowList],
+    ) -> Result<Self, ScanError> {
+        selection.validate()?;
+        let mut identifiers = Vec::new();
+        let mut keyword_patterns: Vec<String> = Vec::new();
+        let mut keyword_owner: Vec<Vec<usize>> = Vec::new();
+        let mut add_keywords = |keywords: &mut dyn Iterator<Item = String>, owner: usize| {
+            for keyword in keywords {
+                for variant in keyword_variants(&keyword) {
+                    if variant.is_empty() {
+                        continue;
+                    }
+                    if let Some(position) = keyword_patterns.iter().position(|k| *k == variant) {
+                        if let Some(owners) = keyword_owner.get_mut(position)
+                            && !owners.contains(&owner)
+                        {
+                            owners.push(owner);
+                        }
+                    } else {
+                        keyword_patterns.push(variant);
+                        keyword_owner.push(vec![owner]);
+                    }
+                }
+            }
+        };
+        for spec in CATALOG.iter().filter(|spec| selection.selects(spec)) {
+            let regex = RegexBuilder::new(&ascii_pattern(spec.pattern))
+                .case_insensitive(spec.case_insensitive)
+                .size_limit(1 << 24)
+                .build()
+                .map_err(|error| ScanError::InvalidPattern {
+                    id: spec.id.to_string(),
+                    message: error.to_string(),
+                })?;
+            let index = identifiers.len();
+            add_keywords(&mut spec.keywords.iter().map(|k| k.to_string()), index);
+            identifiers.push(Compiled {
+                kind: IdentifierKind::Managed { id: spec.id, category: spec.category },
+                regex,
+                rule: spec.rule,
+                validator: spec.validator,
+                ignore_words: Vec::new(),
+                max_distance: KEYWORD_DISTANCE,
+                has_keywords: !spec.keywords.is_empty(),
+                generic: spec.id == "GENERIC_SECRET",
+            });
+        }
+        for identifier in custom {
+            let regex = RegexBuilder::new(&identifier.regex).size_limit(1 << 22).build().map_err(
+                |error| ScanError::InvalidPattern {
+                    id: identifier.name.clone(),
+                    message: error.to_string(),
+                },
+            )?;
+            let index = identifiers.len();
+            let keywords = identifier.keywords.clone().unwrap_or_default();
+            add_keywords(&mut keywords.iter().cloned(), index);
+            identifiers.push(Compiled {
+                kind: IdentifierKind::Custom {
+                    name: identifier.name.clone(),
+                    arn: identifier.arn(),
+                    severity_levels: identifier.severity_levels.clone().unwrap_or_default(),
+                },
+                regex,
+                rule: if keywords.is_empty() {
+                    KeywordRule::NotRequired
+                } else {
+                    KeywordRule::Required
+                },
+                validator: None,
+                ignore_words: identifier.ignore_words.clone().unwrap_or_default(),
+                max_distance: identifier.maximum_match_distance.unwrap_or(50) as usize,
+                has_keywords: !keywords.is_empty(),
+                generic: false,
+            });
+        }
+        // The keyword search reports the longest keyword at a position; it carries the
+        // owners of every keyword it contains, so "credit card number" still counts for
+        // identifiers keyed on "card number".
+        let contained_owners: Vec<Vec<usize>> = keyword_patterns
+            .iter()
+            .map(|pattern| {
+                let mut owners: Vec<usize> = Vec::new();
+                for (other, other_owners) in keyword_patterns.iter().zip(&keyword_owner) {
+                    if contains_word(pattern, other) {
+                        for owner in other_owners {
+                            if !owners.contains(owner) {
+                                owners.push(*owner);
+                            }
+                        }
+                    }
+                }
+                owners
+            })
+            .collect();
+        let keyword_owner = contained_owners;
+        let keyword_alnum_edges = keyword_patterns
+            .iter()
+            .map(|k| {
+                (
+                    k.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()),
+                    k.chars().last().is_some_and(|c| c.is_ascii_alphanumeric()),
+                )
+            })
+            .collect();
+        let keywords = if keyword_patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .build(&keyword_patterns)
+                    .map_err(|error| ScanError::InvalidPattern {
+                        id: "keywords".into(),
+                        message: error.to_string(),
+                    })?,
+            )
+        };
+        let free_index: Vec<usize> = identifiers
+            .iter()
+            .enumerate()
+            .filter(|(_, identifier)| identifier.rule != KeywordRule::Required)
+            .map(|(index, _)| index)
+            .collect();
+        let free_set = RegexSetBuilder::new(
+            free_index.iter().filter_map(|i| identifiers.get(*i)).map(|c| c.regex.as_str()),
+        )
+        .size_limit(1 << 26)
+        .dfa_size_limit(1 << 26)
+        .build()
+        .map_err(|error| ScanError::InvalidPattern {
+            id: "prefilter".into(),
+            message: error.to_string(),
+        })?;
+        let mut allow_regex = Vec::new();
+        let mut allow_words = Vec::new();
+        for list in allow_lists {
+            if let Some(pattern) = list.criteria.regex.as_deref() {
+                allow_regex.push(Regex::new(&format!("^(?:{pattern})$")).map_err(|error| {
+                    ScanError::InvalidPattern { id: list.name.clone(), message: error.to_string() }
+                })?);
+            }
+            allow_words.extend(list.words().into_iter().map(|w| w.to_lowercase()));
+        }
+        Ok(Self {
+            identifiers,
+            keywords,
+            keyword_owner,
+            keyword_alnum_edges,
+            free_set,
+            free_index,
+            allow_regex,
+            allow_words,
+        })
+    }
+
+    fn allowed(&self, value: &str) -> bool {
+        (!self.allow_words.is_empty()
+            && self
+                .allow_words
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case(value) || *w == value.to_lowercase()))
+            || self.allow_regex.iter().any(|r| r.is_match(value))
+    }
+
+    /// Keyword hits in `text`: (start, end, identifier indexes).
+    fn keyword_hits<'a>(&'a self, text: &'a str) -> Vec<(usize, usize, &'a [usize])> {
+        let Some(automaton) = &self.keywords else { return Vec::new() };
+        let bytes = text.as_bytes();
+        let mut hits = Vec::new();
+        for found in automaton.find_iter(text) {
+            let pattern = found.pattern().as_usize();
+            let (alnum_start, alnum_end) =
+                self.keyword_alnum_edges.get(pattern).copied().unwrap_or((false, false));
+            let before = found.start().checked_sub(1).and_then(|i| bytes.get(i)).copied();
+            let after = bytes.get(found.end()).copied();
+            // A keyword inside a longer word or token does not count.
+            if alnum_start && before.is_some_and(|b| b.is_ascii_alphanumeric()) {
+                continue;
+            }
+            if alnum_end && after.is_some_and(|b| b.is_ascii_alphanumeric()) {
+                continue;
+            }
+            if let Some(owners) = self.keyword_owner.get(pattern) {
+                hits.push((found.start(), found.end(), owners.as_slice()));
+            }
+        }
+        hits
+    }
+
+    /// Finds every valid detection in `text`. `context` is text whose keywords count for the
+    /// whole segment (a column name or a JSON path); `structured` segments (cells, record
+    /// values) accept a keyword anywhere in the segment rather than within a distance.
+    pub fn detect(&self, text: &str, context: &str, structured: bool, out: &mut Vec<Hit>) {
+        let hits = self.keyword_hits(text);
+        let context_hits = if context.is_empty() { Vec::new() } else { self.keyword_hits(context) };
+        let mut has_keyword = vec![false; self.identifiers.len()];
+        for (_, _, owners) in hits.iter().chain(context_hits.iter()) {
+            for owner in owners.iter() {
+                if let Some(flag) = has_keyword.get_mut(*owner) {
+                    *flag = true;
+                }
+            }
+        }
+        let near = |identifier: usize, start: usize, end: usize, distance: usize| -> bool {
+            if context_hits.iter().any(|(_, _, owners)| owners.contains(&identifier)) {
+                return true;
+            }
+            hits.iter().any(|(k_start, k_end, owners)| {
+                owners.contains(&identifier)
+                    && (structured
+                        || (*k_end <= start && start - k_end <= distance)
+                        || (*k_start >= end && k_start - end <= distance)
+                        || (*k_start < end && *k_end > start))
+            })
+        };
+        // Keyword-gated identifiers: only where a keyword occurred.
+        for (index, identifier) in self.identifiers.iter().enumerate() {
+            if identifier.rule != KeywordRule::Required
+                || !has_keyword.get(index).copied().unwrap_or(false)
+            {
+                continue;
+            }
+            let whole = structured
+                || text.len() <= WINDOW_MARGIN * 8
+                || context_hits.iter().any(|(_, _, owners)| owners.contains(&index));
+            let spans = if whole {
+                self.candidates(identifier, text, 0, text.len())
+            } else {
+                // Search only around this identifier's keywords: a long text holds common
+                // keywords ("phone", "account") but few places where they matter.
+                let reach = identifier.max_distance + WINDOW_MARGIN;
+                let mut windows: Vec<(usize, usize)> = Vec::new();
+                for (k_start, k_end, owners) in &hits {
+                    if !owners.contains(&index) {
+                        continue;
+                    }
+                    let window = (k_start.saturating_sub(reach), (k_end + reach).min(text.len()));
+                    match windows.last_mut() {
+                        Some(last) if window.0 <= last.1 => last.1 = last.1.max(window.1),
+                        _ => windows.push(window),
+                    }
+                }
+                windows
+                    .into_iter()
+                    .flat_map(|(start, end)| self.candidates(identifier, text, start, end))
+                    .collect()
+            };
+            for (start, end) in spans {
+                if near(index, start, end, identifier.max_distance) {
+                    out.push(Hit { identifier: index, start, end });
+                }
+            }
+        }
+        // Identifiers without keywords: prefilter first.
+        if self.free_index.is_empty() {
+            return;
+        }
+        // Slices of about PREFILTER_SLICE bytes cut at line ends: the set says which
+        // identifiers can match in each slice, and only those run there. Sensitive data
+        // is sparse, so most slices run none.
+        let mut slice_start = 0;
+        while slice_start < text.len() {
+            let mut slice_end = floor_boundary(text, slice_start + PREFILTER_SLICE);
+            if slice_end < text.len() {
+                let search = text.as_bytes().get(slice_end..).unwrap_or_default();
+                slice_end = memchr::memchr(b'\n', search).map_or(text.len(), |i| slice_end + i + 1);
+            }
+            let slice = text.get(slice_start..slice_end).unwrap_or_default();
+            for set_index in self.free_set.matches(slice).iter() {
+                let Some(index) = self.free_index.get(set_index).copied() else { continue };
+                self.free_hits(index, text, slice_start, slice_end, &near, out);
+            }
+            slice_start = slice_end;
+        }
+    }
+
+    fn free_hits(
+        &self,
+        index: usize,
+        text: &str,
+        start: usize,
+        end: usize,
+        near: &dyn Fn(usize, usize, usize, usize) -> bool,
+        out: &mut Vec<Hit>,
+    ) {
+        {
+            let Some(identifier) = self.identifiers.get(index) else { return };
+            for (start, end) in self.candidates(identifier, text, start, end) {
+                if identifier.rule == KeywordRule::Absent
+                    && identifier.has_keywords
+                    && near(index, start, end, identifier.max_distance)
+                {
+                    continue;
+                }
+                out.push(Hit { identifier: index, start, end });
+            }
+        }
+    }
+
+    /// Regex matches starting in `start..end` of `text` that pass the validator, ignore
+    /// words and allow lists, as value spans.
+    fn candidates(
+        &self,
+        identifier: &Compiled,
+        text: &str,
+        start: usize,
+        end: usize,
+    ) -> Vec<(usize, usize)> {
+        let mut spans = Vec::new();
+        let (start, end) = (floor_boundary(text, start), floor_boundary(text, end));
+        let haystack = text.get(..end).unwrap_or(text);
+        let mut at = start;
+        while at <= haystack.len() {
+            let Some(captures) = identifier.regex.captures_at(haystack, at) else { break };
+            let Some(whole) = captures.get(0) else { break };
+            at = if whole.end() > whole.start() {
+                whole.end()
+            } else {
+                next_boundary(haystack, whole.end())
+            };
+            let value = captures.name("v").or_else(|| captures.name("w")).unwrap_or(whole);
+            let value_text = value.as_str();
+            if let Some(validator) = identifier.validator
+                && !validator(value_text)
+            {
+                continue;
+            }
+            if identifier.ignore_words.iter().any(|w| value_text.contains(w.as_str())) {
+                continue;
+            }
+            if self.allowed(value_text) {
+                continue;
+            }
+            spans.push((value.start(), value.end()));
+        }
+        spans
+    }
+}
+
+/// Bytes searched on each side of a keyword beyond the keyword distance: room for the
+/// longest value a keyword-gated identifier matches.
+const WINDOW_MARGIN: usize = 256;
+
+/// Bytes of text per prefilter slice for identifiers that need no keyword.
+const PREFILTER_SLICE: usize = 16 * 1024;
+
+/// `needle` occurs in `haystack` with no ASCII letter or digit right before or after it.
+fn contains_word(haystack: &str, needle: &str) -> bool {
+    haystack.match_indices(needle).any(|(at, _)| {
+        let before = haystack.get(..at).and_then(|s| s.chars().last());
+        let after = haystack.get(at + needle.len()..).and_then(|s| s.chars().next());
+        !before.is_some_and(|c| c.is_ascii_alphanumeric())
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+fn floor_boundary(text: &str, mut index: usize) -> usize {
+    index = index.min(text.len());
+    while index > 0 && !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+fn next_boundary(text: &str, index: usize) -> usize {
+    let mut next = index + 1;
+    while next < text.len() && !text.is_char_boundary(next) {
+        next += 1;
+    }
+    next
+}
+
+/// Per-identifier tally for one object.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Tally {
+    pub count: u64,
+    pub occurrences: Vec<Occurrence>,
+    pub samples: Vec<String>,
+}
+
+/// Collects hits for one object, keeping the first occurrences of each identifier.
+pub(crate) struct Collector<'d> {
+    pub detector: &'d Detector,
+    pub tallies: Vec<Tally>,
+    pub reveal: bool,
+    hits: Vec<Hit>,
+}
+
+impl<'d> Collector<'d> {
+    pub fn new(detector: &'d Detector, reveal: bool) -> Self {
+        Self {
+            detector,
+            tallies: vec![Tally::default(); detector.identifiers.len()],
+            reveal,
+            hits: Vec::new(),
+        }
+    }
+
+    /// Scans one segment, turning hits into occurrences with `locate`.
+    pub fn segment(&mut self, text: &str, context: &str, location: &Location) {
+        self.hits.clear();
+        let structured = !matches!(location, Location::Text { .. } | Location::Page { .. });
+        self.detector.detect(text, context, structured, &mut self.hits);
+        // A generic hit on text a specific identifier already reports is dropped.
+        let identifiers = &self.detector.identifiers;
+        let is_generic = |index: usize| identifiers.get(index).is_some_and(|c| c.generic);
+        if self.hits.iter().any(|hit| is_generic(hit.identifier)) {
+            let specific: Vec<(usize, usize)> = self
+                .hits
+                .iter()
+                .filter(|hit| !is_generic(hit.identifier))
+                .map(|hit| (hit.start, hit.end))
+                .collect();
+            self.hits.retain(|hit| {
+                !is_generic(hit.identifier)
+                    || !specific.iter().any(|(start, end)| *start < hit.end && hit.start < *end)
+            });
+        }
+        // Overlapping hits of the same identifier (e.g. alternations) count once.
+        self.hits.sort_by_key(|hit| (hit.identifier, hit.start));
+        let mut last: Option<(usize, usize)> = None;
+        for hit in &self.hits {
+            if let Some((identifier, end)) = last
+                && identifier == hit.identifier
+                && hit.start < end
+            {
+                continue;
+            }
+            last = Some((hit.identifier, hit.end));
+            let Some(tally) = self.tallies.get_mut(hit.identifier) else { continue };
+            tally.count += 1;
+            if tally.occurrences.len() < MAX_OCCURRENCES {
+                tally.occurrences.push(location.occurrence(text, hit.start, hit.end));
+                if self.reveal {
+                    tally.samples.push(
+                        text.get(hit.start..hit.end)
+                            .unwrap_or_default()
+                            .chars()
+                            .take(128)
+                            .collect(),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detector(selection: ManagedSelection) -> Detector {
+        Detector::new(&selection, &[], &[]).unwrap()
+    }
+
+    fn ids(detector: &Detector, text: &str) -> Vec<&'static str> {
+        let mut hits = Vec::new();
+        detector.detect(text, "", false, &mut hits);
+        let mut out: Vec<&'static str> = hits
+            .iter()
+            .filter_map(|hit| match detector.identifiers.get(hit.identifier).map(|c| &c.kind) {
+                Some(IdentifierKind::Managed { id, .. }) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    #[test]
+    fn every_catalog_pattern_compiles() {
+        let all = detector(ManagedSelection::All);
+        assert_eq!(all.identifiers.len(), CATALOG.len());
+        assert!(CATALOG.len() >= 115, "catalog has {}", CATALOG.len());
+    }
+
+    #[test]
+    fn keyword_variants_and_distance() {
+        let all = detector(ManagedSelection::All);
+        assert!(ids(&all, "ssn: 536-22-8726").contains(&"USA_SOCIAL_SECURITY_NUMBER"));
+        assert!(ids(&all, "Social_Security: 536-22-8726").contains(&"USA_SOCIAL_SECURITY_NUMBER"));
+        assert!(ids(&all, "SOCIAL-SECURITY 536228726").contains(&"USA_SOCIAL_SECURITY_NUMBER"));
+        let far = format!("ssn{}536-22-8726", " ".repeat(40));
+        assert!(!ids(&all, &far).contains(&"USA_SOCIAL_SECURITY_NUMBER"));
+        assert!(!ids(&all, "the number 536-22-8726").contains(&"USA_SOCIAL_SECURITY_NUMBER"));
+        // A keyword inside a longer word does not count.
+        assert!(!ids(&all, "lessness 536-22-8726").contains(&"USA_SOCIAL_SECURITY_NUMBER"));
+    }
+
+    #[test]
+    fn card_with_and_without_keyword() {
+        let all = detector(ManagedSelection::All);
+        assert_eq!(ids(&all, "visa 4111 1111 1111 1111"), vec!["CREDIT_CARD_NUMBER"]);
+        assert_eq!(
+            ids(&all, "number 4111 1111 1111 1111 here"),
+            vec!["CREDIT_CARD_NUMBER_(NO_KEYWORD)"]
+        );
+        assert!(ids(&all, "visa 4111 1111 1111 1112").is_empty());
+    }
+
+    #[test]
+    fn allow_list_and_custom() {
+        let custom: CustomDataIdentifier = serde_json::from_str(
+            r#"{"name":"employee id","regex":"EMP-[0-9]{6}","keywords":["employee"],"ignoreWords":["EMP-000000"],"maximumMatchDistance":20}"#,
+        )
+        .unwrap();
+        let allow: AllowList = serde_json::from_str(
+            r#"{"name":"test cards","criteria":{"regex":"4111 1111 1111 1111"}}"#,
+        )
+        .unwrap();
+        let detector = Detector::new(&ManagedSelection::All, &[custom], &[allow]).unwrap();
+        let mut hits = Vec::new();
+        detector.detect(
+            "employee EMP-123456, employee EMP-000000, card 4111 1111 1111 1111",
+            "",
+            false,
+            &mut hits,
+        );
+        assert_eq!(hits.len(), 1, "{hits:?}");
+    }
+}
