@@ -112,6 +112,7 @@ async fn main() -> anyhow::Result<()> {
         args.pool
     );
     println!("Encrypt sends a 1 KiB plaintext; GenerateDataKey asks for AES_256");
+    println!("load average before: {}", load_average());
 
     let mut rows = Vec::new();
     rows.extend(run_arca(&args, shape).await.context("arca")?);
@@ -122,6 +123,7 @@ async fn main() -> anyhow::Result<()> {
     }
     rows.extend(run_echo(&args, shape).await.context("echo")?);
     print_table(&rows);
+    println!("load average after: {}", load_average());
     let errors: u64 = rows.iter().map(|row| row.report.errors).sum();
     anyhow::ensure!(errors == 0, "{errors} requests failed");
     Ok(())
@@ -344,4 +346,12 @@ fn print_table(rows: &[Row]) {
         });
         println!("{:<16} arca/moto {versus_moto:>8}   arca/echo {versus_echo}", operation.name());
     }
+}
+
+/// `/proc/loadavg`: other work on the machine skews every row, so the output says so.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "unknown".to_owned(),
+        |text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+    )
 }
