@@ -111,10 +111,10 @@ async fn wait_until_answering(
         let request = http::Request::get(path)
             .header(http::header::HOST, server.address.to_string())
             .body(Full::new(Bytes::new()))?;
-        if let Ok((status, _)) = call_once(server.address, request).await {
-            if !need_ok || status == http::StatusCode::OK {
-                return Ok(());
-            }
+        if let Ok((status, _)) = call_once(server.address, request).await
+            && (!need_ok || status == http::StatusCode::OK)
+        {
+            return Ok(());
         }
         anyhow::ensure!(Instant::now() < deadline, "{} did not become ready in 60 s", server.name);
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -130,13 +130,11 @@ pub fn read_credentials(path: &Path, region: &str) -> anyhow::Result<Credentials
     for line in text.lines().map(str::trim) {
         if line.starts_with('[') {
             in_default = line == "[default]";
-        } else if in_default {
-            if let Some((name, value)) = line.split_once('=') {
-                match name.trim() {
-                    "aws_access_key_id" => access_key_id = Some(value.trim().to_owned()),
-                    "aws_secret_access_key" => secret = Some(value.trim().to_owned()),
-                    _ => {}
-                }
+        } else if in_default && let Some((name, value)) = line.split_once('=') {
+            match name.trim() {
+                "aws_access_key_id" => access_key_id = Some(value.trim().to_owned()),
+                "aws_secret_access_key" => secret = Some(value.trim().to_owned()),
+                _ => {}
             }
         }
     }
