@@ -213,3 +213,34 @@ pub async fn call_once(
     let body = response.into_body().collect().await?.to_bytes();
     Ok((status, body))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(latencies_micros: Vec<u32>) -> LoadReport {
+        LoadReport {
+            completed: latencies_micros.len() as u64,
+            errors: 0,
+            reconnects: 0,
+            window: Duration::from_secs(2),
+            latencies_micros,
+            first_error: None,
+        }
+    }
+
+    #[test]
+    fn throughput_and_quantiles() {
+        let report = report((1..=100).map(|micros| micros * 1000).collect());
+        assert_eq!(report.throughput(), 50.0);
+        assert_eq!(report.latency_millis(0.0), 1.0);
+        assert_eq!(report.latency_millis(0.5), 51.0);
+        assert_eq!(report.latency_millis(0.99), 99.0);
+        assert_eq!(report.latency_millis(1.0), 100.0);
+    }
+
+    #[test]
+    fn no_latencies_is_not_a_number() {
+        assert!(report(Vec::new()).latency_millis(0.5).is_nan());
+    }
+}

@@ -173,3 +173,30 @@ fn clock_ticks_per_second() -> f64 {
             .unwrap_or(100.0)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_default_profile_only() {
+        let dir = scratch_dir("test").expect("a scratch dir");
+        let path = dir.join("credentials");
+        std::fs::write(
+            &path,
+            "[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = other\n\n\
+             [default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key=s3cret/+=\n",
+        )
+        .expect("write");
+        let credentials = read_credentials(&path, "eu-west-1").expect("parsed");
+        assert_eq!(credentials.access_key_id, "AKIADEFAULT");
+        assert_eq!(credentials.secret_access_key.expose_secret(), b"s3cret/+=");
+        assert_eq!(credentials.region, "eu-west-1");
+        std::fs::remove_dir_all(dir).expect("cleanup");
+    }
+
+    #[test]
+    fn counts_its_own_cpu_time() {
+        assert!(cpu_time(None).is_some());
+    }
+}
