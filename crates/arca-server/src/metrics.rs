@@ -13,12 +13,25 @@ struct Series {
     buckets: [u64; BUCKETS.len()],
 }
 
-/// Request metrics, shared by every request.
+/// operation -> latency.
+type LatencyByOperation = BTreeMap<String, Series>;
+/// operation -> error code ("" for success) -> count.
+type OutcomesByOperation = BTreeMap<String, BTreeMap<String, u64>>;
+
+/// Request metrics, shared by every request. Maps are nested by label so that a
+/// request whose labels were seen before allocates nothing.
 #[derive(Default)]
 pub struct Metrics {
-    // (service, operation) -> latency; (service, operation, code) -> count.
-    latency: Mutex<BTreeMap<(String, String), Series>>,
-    outcomes: Mutex<BTreeMap<(String, String, String), u64>>,
+    latency: Mutex<BTreeMap<String, LatencyByOperation>>,
+    outcomes: Mutex<BTreeMap<String, OutcomesByOperation>>,
+}
+
+/// The entry for `key`, allocating the key only the first time it is seen.
+fn entry<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
 }
 
 impl Metrics {
@@ -27,7 +40,7 @@ impl Metrics {
         let seconds = elapsed.as_secs_f64();
         {
             let mut latency = self.latency.lock().unwrap_or_else(|p| p.into_inner());
-            let series = latency.entry((service.to_string(), operation.to_string())).or_default();
+            let series = entry(entry(&mut latency, service), operation);
             series.count += 1;
             series.sum_seconds += seconds;
             for (bucket, bound) in series.buckets.iter_mut().zip(BUCKETS) {
@@ -37,9 +50,20 @@ impl Metrics {
             }
         }
         let mut outcomes = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
-        *outcomes
-            .entry((service.to_string(), operation.to_string(), code.to_string()))
-            .or_default() += 1;
+        *entry(entry(entry(&mut outcomes, service), operation), code) += 1;
+    }
+
+    fn outcome_rows(&self) -> Vec<(String, String, String, u64)> {
+        let outcomes = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rows = Vec::new();
+        for (service, operations) in outcomes.iter() {
+            for (operation, codes) in operations {
+                for (code, count) in codes {
+                    rows.push((service.clone(), operation.clone(), code.clone(), *count));
+                }
+            }
+        }
+        rows
     }
 
     /// The Prometheus text exposition.
@@ -47,9 +71,8 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP arca_requests_total Requests by service, operation and AWS error code (empty on success).\n");
         out.push_str("# TYPE arca_requests_total counter\n");
-        for ((service, operation, code), count) in
-            self.outcomes.lock().unwrap_or_else(|p| p.into_inner()).iter()
-        {
+        let rows = self.outcome_rows();
+        for (service, operation, code, count) in &rows {
             let _ = writeln!(
                 out,
                 "arca_requests_total{{service=\"{service}\",operation=\"{operation}\",code=\"{code}\"}} {count}"
@@ -57,9 +80,7 @@ impl Metrics {
         }
         out.push_str("# HELP arca_request_errors_total Requests that failed, by service, operation and AWS error code.\n");
         out.push_str("# TYPE arca_request_errors_total counter\n");
-        for ((service, operation, code), count) in
-            self.outcomes.lock().unwrap_or_else(|p| p.into_inner()).iter()
-        {
+        for (service, operation, code, count) in &rows {
             if !code.is_empty() {
                 let _ = writeln!(
                     out,
@@ -71,9 +92,11 @@ impl Metrics {
             "# HELP arca_request_duration_seconds Request latency by service and operation.\n",
         );
         out.push_str("# TYPE arca_request_duration_seconds histogram\n");
-        for ((service, operation), series) in
-            self.latency.lock().unwrap_or_else(|p| p.into_inner()).iter()
-        {
+        let latency = self.latency.lock().unwrap_or_else(|p| p.into_inner());
+        let series_rows = latency
+            .iter()
+            .flat_map(|(service, ops)| ops.iter().map(move |(op, series)| (service, op, series)));
+        for (service, operation, series) in series_rows {
             let labels = format!("service=\"{service}\",operation=\"{operation}\"");
             for (bound, count) in BUCKETS.iter().zip(series.buckets) {
                 let _ = writeln!(
