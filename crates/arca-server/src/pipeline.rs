@@ -200,14 +200,14 @@ async fn run(
     }
     let parameters = match (&envelope.json_body, &envelope.query_params) {
         (Some(body), _) => body.as_object().cloned(),
-        (None, Some(params)) => Some(params_map(params, &envelope.operation)),
+        (None, Some(params)) => Some(params_map(params)),
         _ => None,
     };
     let result = dispatch(state, &caller, &envelope, request_id).await;
     (envelope.service, envelope.operation, result, Some(caller), access_key_id, region, parameters)
 }
 
-fn params_map(params: &query::Params, _operation: &str) -> Map<String, Value> {
+fn params_map(params: &query::Params) -> Map<String, Value> {
     let mut map = Map::new();
     for name in ["UserName", "PolicyName", "AccessKeyId", "MaxItems"] {
         if let Some(value) = params.get(name) {

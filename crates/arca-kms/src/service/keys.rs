@@ -379,11 +379,7 @@ impl KmsService {
         caller: &Caller,
         input: KeyIdRequest,
     ) -> Result<KeyIdResponse, KmsError> {
-        let mut v = Validator::new();
-        validate::key_id(&mut v, "keyId", &input.key_id, true);
-        v.finish()?;
-        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &key, "kms:CancelKeyDeletion", None)?;
+        let key = self.key_for_action(caller, &input.key_id, "kms:CancelKeyDeletion").await?;
         let record = self
             .update_key(&key.record.key_id, |record, _| {
                 if record.state != KeyState::PendingDeletion {

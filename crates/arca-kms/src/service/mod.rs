@@ -168,6 +168,22 @@ impl KmsService {
         Ok(key)
     }
 
+    /// The prologue of every operation whose only input to check is a required KeyId:
+    /// validate it, resolve it, and authorise `action` on the key.
+    async fn key_for_action(
+        &self,
+        caller: &Caller,
+        key_id: &Option<String>,
+        action: &str,
+    ) -> Result<Arc<CachedKey>, KmsError> {
+        let mut v = crate::validate::Validator::new();
+        crate::validate::key_id(&mut v, "keyId", key_id, true);
+        v.finish()?;
+        let key = self.resolve(caller, key_id.as_deref().unwrap_or_default()).await?;
+        self.authorize(caller, &key, action, None)?;
+        Ok(key)
+    }
+
     async fn alias_target(
         &self,
         caller: &Caller,

@@ -75,11 +75,7 @@ impl KmsService {
         caller: &Caller,
         input: KeyIdRequest,
     ) -> Result<Empty, KmsError> {
-        let mut v = Validator::new();
-        validate::key_id(&mut v, "keyId", &input.key_id, true);
-        v.finish()?;
-        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &key, "kms:DisableKeyRotation", None)?;
+        let key = self.key_for_action(caller, &input.key_id, "kms:DisableKeyRotation").await?;
         Self::check_customer_managed(&key.record)?;
         let record = self
             .update_key(&key.record.key_id, |record, _| {
@@ -99,11 +95,7 @@ impl KmsService {
         caller: &Caller,
         input: KeyIdRequest,
     ) -> Result<GetKeyRotationStatusResponse, KmsError> {
-        let mut v = Validator::new();
-        validate::key_id(&mut v, "keyId", &input.key_id, true);
-        v.finish()?;
-        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &key, "kms:GetKeyRotationStatus", None)?;
+        let key = self.key_for_action(caller, &input.key_id, "kms:GetKeyRotationStatus").await?;
         Self::check_not_pending_deletion(&key.record)?;
         let rotation = &key.record.rotation;
         Ok(GetKeyRotationStatusResponse {
@@ -121,11 +113,7 @@ impl KmsService {
         caller: &Caller,
         input: KeyIdRequest,
     ) -> Result<KeyIdResponse, KmsError> {
-        let mut v = Validator::new();
-        validate::key_id(&mut v, "keyId", &input.key_id, true);
-        v.finish()?;
-        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &key, "kms:RotateKeyOnDemand", None)?;
+        let key = self.key_for_action(caller, &input.key_id, "kms:RotateKeyOnDemand").await?;
         Self::check_customer_managed(&key.record)?;
         let record = self.add_version(&key.record.key_id, "ON_DEMAND", false).await?;
         Ok(KeyIdResponse { key_id: Some(record.arn) })
