@@ -18,6 +18,7 @@ use arca_crypto::rsa::RsaPadding;
 use base64::Engine as _;
 use clap::Args;
 
+use crate::cli_metadata::{self, MetadataSink};
 use crate::keyring::{Keyring, MultiKeyring, RawAesKeyring, RawRsaKeyring};
 use crate::{
     AlgorithmSuite, Client, CommitmentPolicy, DecryptOptions, DefaultCmm, EncryptOptions,
@@ -51,9 +52,16 @@ pub struct CommonArgs {
     /// Refuse messages with more wrapped data keys than this.
     #[arg(long = "max-encrypted-data-keys")]
     pub max_encrypted_data_keys: Option<u16>,
-    /// Write one JSON line of metadata per file here (`-` for stdout).
-    #[arg(long = "metadata-output")]
+    /// Append one JSON line of metadata per file here (`-` for stdout), as the AWS
+    /// Encryption CLI writes it.
+    #[arg(long = "metadata-output", conflicts_with = "suppress_metadata")]
     pub metadata_output: Option<String>,
+    /// Replace the metadata file instead of appending to it.
+    #[arg(long = "overwrite-metadata", requires = "metadata_output")]
+    pub overwrite_metadata: bool,
+    /// Write no metadata (the default; accepted for the AWS Encryption CLI's scripts).
+    #[arg(short = 'S', long = "suppress-metadata")]
+    pub suppress_metadata: bool,
     /// Print no warnings or progress.
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -269,14 +277,12 @@ impl Settings {
         PathBuf::from(name)
     }
 
-    fn open_metadata(&self) -> anyhow::Result<Option<Box<dyn Write>>> {
-        Ok(match self.common.metadata_output.as_deref() {
-            None => None,
-            Some("-") => Some(Box::new(std::io::stdout())),
-            Some(path) => Some(Box::new(BufWriter::new(
-                File::create(path).with_context(|| format!("cannot write metadata to {path}"))?,
-            ))),
-        })
+    fn open_metadata(&self) -> anyhow::Result<Option<MetadataSink>> {
+        self.common
+            .metadata_output
+            .as_deref()
+            .map(|target| MetadataSink::open(target, self.common.overwrite_metadata))
+            .transpose()
     }
 
     /// Encrypts or decrypts one input (None = stdin) into one output (None = stdout).
@@ -284,7 +290,7 @@ impl Settings {
         &self,
         input: Option<&Path>,
         output: Option<&Path>,
-        metadata: Option<&mut Box<dyn Write>>,
+        metadata: Option<&mut MetadataSink>,
     ) -> anyhow::Result<()> {
         if let (Some(input), Some(output)) = (input, output)
             && same_file(input, output)
@@ -397,7 +403,7 @@ impl Settings {
 
     fn write_metadata(
         &self,
-        metadata: Option<&mut Box<dyn Write>>,
+        metadata: Option<&mut MetadataSink>,
         input: Option<&Path>,
         output: Option<&Path>,
         header: &MessageHeader,
@@ -405,62 +411,13 @@ impl Settings {
         let Some(sink) = metadata else {
             return Ok(());
         };
-        let path_text = |path: Option<&Path>| match path {
-            Some(path) => std::fs::canonicalize(path)
-                .unwrap_or_else(|_| path.to_path_buf())
-                .display()
-                .to_string(),
-            None => "<stdio>".to_string(),
-        };
-        let line = serde_json::json!({
-            "mode": self.mode.name(),
-            "input": path_text(input),
-            "output": path_text(output),
-            "header": header_json(header),
-        });
-        writeln!(sink, "{line}")?;
-        sink.flush()?;
-        Ok(())
+        sink.write_record(&cli_metadata::record(
+            self.mode.name(),
+            cli_metadata::path_name(input, "<stdin>"),
+            cli_metadata::path_name(output, "<stdout>"),
+            header,
+        ))
     }
-}
-
-/// The header as the AWS Encryption CLI's metadata shows it.
-fn header_json(header: &MessageHeader) -> serde_json::Value {
-    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
-    let context: serde_json::Map<String, serde_json::Value> = header
-        .encryption_context
-        .iter()
-        .map(|(k, v)| (k.to_string(), serde_json::Value::from(v)))
-        .collect();
-    let keys: Vec<serde_json::Value> = header
-        .encrypted_data_keys
-        .iter()
-        .map(|key| {
-            serde_json::json!({
-                "key_provider": {
-                    "provider_id": key.provider_id,
-                    "key_info": b64(&key.provider_info),
-                },
-                "encrypted_data_key": b64(&key.ciphertext),
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "version": match header.version() {
-            crate::MessageFormatVersion::V1 => "1.0",
-            crate::MessageFormatVersion::V2 => "2.0",
-        },
-        "algorithm": header.suite.name(),
-        "algorithm_id": format!("0x{:04X}", header.suite.id()),
-        "message_id": b64(&header.message_id),
-        "encryption_context": context,
-        "encrypted_data_keys": keys,
-        "content_type": match header.content_type {
-            crate::ContentType::NonFramed => 1,
-            crate::ContentType::Framed => 2,
-        },
-        "frame_length": header.frame_length,
-    })
 }
 
 /// Splits the `--wrapping-keys` settings into one group per wrapping key: each

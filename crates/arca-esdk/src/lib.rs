@@ -78,6 +78,8 @@ mod suite;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "cli")]
+mod cli_metadata;
 #[cfg(feature = "kms")]
 pub mod kms;
 
