@@ -9,13 +9,14 @@ import json
 import os
 import pathlib
 import subprocess
-import sys
 
 import boto3
 import pytest
 
 REGION = "us-east-1"
-AWS_CLI = str(pathlib.Path(sys.executable).parent / "aws-encryption-cli")
+# It pins the Python SDK below version 4, so scripts/test installs it in a venv of its own.
+AWS_CLI = os.environ.get("ARCA_AWS_ENCRYPTION_CLI",
+                         str(pathlib.Path(__file__).resolve().parents[2] / ".venv-esdk-cli" / "bin" / "aws-encryption-cli"))
 V1_SUITE = "AES_256_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384"
 
 

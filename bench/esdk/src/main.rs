@@ -6,8 +6,12 @@
 //!   `--size` bytes (encrypt: generated input to a sink; decrypt: from a temporary file
 //!   to a sink), signed 1 KiB
 //!   messages per second, and the process's peak resident memory;
+//! - the official Rust SDK (`aws-esdk`), which has no streaming API: whole messages in
+//!   memory on `--peer-size` bytes (default 64 MiB), the same 1 KiB message rates, and
+//!   its peak resident memory (measured after resetting the process's high-water mark);
 //! - the Python SDK (`python_bench.py`, run with `--python`, default `.venv/bin/python`)
 //!   on the same sizes;
+//!
 //! and prints the ratios.
 
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -19,6 +23,7 @@ use arca_crypto::aead::AesGcmKey;
 use arca_crypto::digest::{HashAlgorithm, Hasher};
 use arca_esdk::keyring::RawAesKeyring;
 use arca_esdk::{AlgorithmSuite, Client, DecryptOptions, DefaultCmm, EncryptOptions};
+use arca_esdk_bench::aws_peer::AwsEsdk;
 
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -61,6 +66,54 @@ fn peak_rss_mib() -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// Resets the process's peak resident memory (VmHWM), so the next reading is the
+/// peer's alone.
+fn reset_peak_rss() {
+    std::fs::write("/proc/self/clear_refs", "5").ok();
+}
+
+/// The `aws-esdk` figures: in-memory MiB/s per suite, 1 KiB messages/s, peak memory.
+struct PeerFigures {
+    suites: Vec<(u16, f64, f64)>,
+    encrypt_rate: f64,
+    decrypt_rate: f64,
+    peak: f64,
+}
+
+fn measure_aws_esdk(key: &[u8], size: usize, messages: usize) -> Result<PeerFigures, String> {
+    let peer = AwsEsdk::new().map_err(|e| e.to_string())?;
+    let keyring = peer.raw_aes("bench", "aes", key).map_err(|e| e.to_string())?;
+    let context = std::collections::HashMap::new();
+    reset_peak_rss();
+    let mut suites = Vec::new();
+    let data: Vec<u8> = (0..size).map(|i| (i as u8).wrapping_mul(31)).collect();
+    for id in [0x0578u16, 0x0478] {
+        let start = Instant::now();
+        let message =
+            peer.encrypt(&keyring, id, 4096, &context, &data).map_err(|e| e.to_string())?;
+        let encrypt = size as f64 / MIB / start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        let plaintext = peer.decrypt(&keyring, &context, &message).map_err(|e| e.to_string())?;
+        let decrypt = size as f64 / MIB / start.elapsed().as_secs_f64();
+        assert_eq!(plaintext.len(), size);
+        suites.push((id, encrypt, decrypt));
+    }
+    drop(data);
+    let small = vec![5u8; 1024];
+    let start = Instant::now();
+    let mut last = Vec::new();
+    for _ in 0..messages {
+        last = peer.encrypt(&keyring, 0x0578, 4096, &context, &small).map_err(|e| e.to_string())?;
+    }
+    let encrypt_rate = messages as f64 / start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    for _ in 0..messages {
+        std::hint::black_box(peer.decrypt(&keyring, &context, &last).map_err(|e| e.to_string())?);
+    }
+    let decrypt_rate = messages as f64 / start.elapsed().as_secs_f64();
+    Ok(PeerFigures { suites, encrypt_rate, decrypt_rate, peak: peak_rss_mib() })
+}
+
 fn limits() -> (f64, f64) {
     let buffer_len = 1 << 20;
     let rounds = 256;
@@ -86,15 +139,21 @@ fn limits() -> (f64, f64) {
 fn main() {
     let size: u64 = arg("--size").map(|s| s.parse().unwrap()).unwrap_or(64 << 20);
     let messages: usize = arg("--messages").map(|s| s.parse().unwrap()).unwrap_or(2000);
+    let peer_size: u64 =
+        arg("--peer-size").map(|s| s.parse().unwrap()).unwrap_or((64 << 20).min(size));
     let python = arg("--python").unwrap_or_else(|| "../../.venv/bin/python".into());
     let key = [0x11u8; 32];
-    let cmm = DefaultCmm::from_keyring(RawAesKeyring::new("bench", "aes", SecretBytes::new(key.to_vec())).unwrap());
+    let cmm = DefaultCmm::from_keyring(
+        RawAesKeyring::new("bench", "aes", SecretBytes::new(key.to_vec())).unwrap(),
+    );
     let client = Client::default();
     let dir = std::env::temp_dir().join(format!("arca-esdk-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
 
     let (aes_limit, sha_limit) = limits();
-    println!("machine limits (one core, in-process): AES-256-GCM {aes_limit:.0} MiB/s, SHA-384 {sha_limit:.0} MiB/s");
+    println!(
+        "machine limits (one core, in-process): AES-256-GCM {aes_limit:.0} MiB/s, SHA-384 {sha_limit:.0} MiB/s"
+    );
     println!("size {:.0} MiB, frame 4096, raw AES-256 keyring", size as f64 / MIB);
 
     let mut rows = Vec::new();
@@ -106,7 +165,8 @@ fn main() {
     for (suite, parallel_frames) in configurations {
         let client = Client { parallel_frames, ..Client::default() };
         let path = dir.join(format!("{:04x}.enc", suite.id()));
-        let options = EncryptOptions { suite: Some(suite), frame_length: 4096, ..Default::default() };
+        let options =
+            EncryptOptions { suite: Some(suite), frame_length: 4096, ..Default::default() };
         let start = Instant::now();
         client.encrypt_stream(&cmm, &options, Generated::new(size), std::io::sink()).unwrap();
         let encrypt = size as f64 / MIB / start.elapsed().as_secs_f64();
@@ -148,8 +208,49 @@ fn main() {
             decrypt / limit * 100.0
         );
     }
-    println!("arca   0x0578 1 KiB messages: encrypt {encrypt_rate:.0}/s, decrypt {decrypt_rate:.0}/s");
+    println!(
+        "arca   0x0578 1 KiB messages: encrypt {encrypt_rate:.0}/s, decrypt {decrypt_rate:.0}/s"
+    );
     println!("arca   peak resident memory: {peak:.1} MiB");
+
+    match measure_aws_esdk(&key, peer_size as usize, (messages / 4).max(50)) {
+        Ok(peer) => {
+            for (id, encrypt, decrypt) in &peer.suites {
+                println!(
+                    "aws-esdk 0x{id:04x} in memory, {:.0} MiB: encrypt {encrypt:>7.1} MiB/s, decrypt {decrypt:>7.1} MiB/s",
+                    peer_size as f64 / MIB
+                );
+            }
+            println!(
+                "aws-esdk 0x0578 1 KiB messages: encrypt {:.0}/s, decrypt {:.0}/s",
+                peer.encrypt_rate, peer.decrypt_rate
+            );
+            println!(
+                "aws-esdk peak resident memory: {:.1} MiB (for {:.0} MiB in memory)",
+                peer.peak,
+                peer_size as f64 / MIB
+            );
+            let arca_for =
+                |id: u16| rows.iter().find(|r| r.0.id() == id && !r.1).map(|r| (r.2, r.3));
+            let mut ratios = Vec::new();
+            for (id, encrypt, decrypt) in &peer.suites {
+                if let Some((arca_encrypt, arca_decrypt)) = arca_for(*id) {
+                    ratios.push(format!(
+                        "0x{id:04x} encrypt {:.1}x, decrypt {:.1}x",
+                        arca_encrypt / encrypt,
+                        arca_decrypt / decrypt
+                    ));
+                }
+            }
+            println!(
+                "ratios arca/aws-esdk: {}, 1 KiB messages encrypt {:.1}x, decrypt {:.1}x",
+                ratios.join(", "),
+                encrypt_rate / peer.encrypt_rate,
+                decrypt_rate / peer.decrypt_rate
+            );
+        }
+        Err(error) => println!("aws-esdk bench failed: {error}"),
+    }
 
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python_bench.py");
     let output = Command::new(&python)
@@ -163,7 +264,11 @@ fn main() {
             let value = |key: &str| -> Option<f64> {
                 text.lines().find_map(|l| l.strip_prefix(key).and_then(|v| v.trim().parse().ok()))
             };
-            if let (Some(py_enc), Some(py_dec), Some(py_msgs)) = (value("python_0578_encrypt_mibs"), value("python_0578_decrypt_mibs"), value("python_messages_encrypt_per_s")) {
+            if let (Some(py_enc), Some(py_dec), Some(py_msgs)) = (
+                value("python_0578_encrypt_mibs"),
+                value("python_0578_decrypt_mibs"),
+                value("python_messages_encrypt_per_s"),
+            ) {
                 let (_, _, encrypt, decrypt) = rows[0];
                 println!(
                     "ratios arca/python: 0x0578 encrypt {:.1}x, decrypt {:.1}x, 1 KiB messages {:.1}x",
@@ -173,7 +278,9 @@ fn main() {
                 );
             }
         }
-        Ok(output) => println!("python SDK bench failed: {}", String::from_utf8_lossy(&output.stderr)),
+        Ok(output) => {
+            println!("python SDK bench failed: {}", String::from_utf8_lossy(&output.stderr))
+        }
         Err(error) => println!("python SDK bench not run ({python}: {error})"),
     }
     std::fs::remove_dir_all(&dir).ok();
