@@ -16,3 +16,11 @@ esdk_js_interop() {
   fi
   NODE_PATH="$dir/node_modules" node "$root/compat/esdk/js_interop.cjs"
 }
+
+# Builds bench/esdk (its own workspace) with the official Rust SDK, aws-esdk, and runs
+# the interop tests both ways. aws-esdk is a large generated crate: a debug build takes
+# several minutes, so this runs last and keeps its target dir under target/.
+esdk_rust_interop() {
+  CARGO_TARGET_DIR="$root/target/bench-esdk" \
+    cargo test -q --manifest-path "$root/bench/esdk/Cargo.toml" --test aws_esdk_interop --no-fail-fast
+}
