@@ -101,7 +101,8 @@ def make_mixed_corpus(directory: Path, text_dir: Path) -> int:
 
 
 def sample_of(text_dir: Path, mb: int) -> Path:
-    """The first `mb` MB of a corpus, as hard links in a directory beside it."""
+    """The first whole files holding at least `mb` MB of a corpus, as hard links in a
+    directory beside it."""
     sample = text_dir.parent / f"{text_dir.name}-first-{mb}"
     if not sample.exists():
         sample.mkdir()
@@ -186,7 +187,7 @@ def main():
         if args.detect_secrets_mb is not None and args.detect_secrets_mb < args.size_mb:
             ds_dir = sample_of(text_dir, args.detect_secrets_mb)
             ds_size = sum(p.stat().st_size for p in ds_dir.glob("*.txt"))
-            ds_name = f"detect-secrets (first {args.detect_secrets_mb} MB)"
+            ds_name = f"detect-secrets (first {ds_size / 1e6:.0f} MB)"
         # detect-secrets skips paths outside the git repository it is started in.
         s, rss, code, out, _ = run_timed([str(detect_secrets), "scan", "--all-files", ds_dir.name], cwd=ds_dir.parent)
         results = json.loads(out or b"{}").get("results", {})
@@ -194,7 +195,7 @@ def main():
         record(ds_name, s, rss, ds_size, code)
     if (VENV / "python").exists():
         s, rss, code, out, err = run_timed([str(VENV / "python"), "-c", PRESIDIO, str(presidio_dir)])
-        record(f"presidio (regex, blank spaCy; first {args.presidio_mb} MB)", s, rss, presidio_size, code)
+        record(f"presidio (regex, blank spaCy; first {presidio_size / 1e6:.0f} MB)", s, rss, presidio_size, code)
         if code != 0:
             print(err.decode()[-2000:], file=sys.stderr)
     mixed = args.work / "mixed"
