@@ -341,6 +341,98 @@ const HEALTH: &[&str] = &[
     "healthcare number",
     "kela",
 ];
+const AR_DNI: &[&str] = &[
+    "dni",
+    "documento nacional de identidad",
+    "documento número",
+    "documento numero",
+    "número de documento",
+    "numero de documento",
+    "nro de documento",
+    "registro nacional de las personas",
+    "renaper",
+    "argentina national identity number",
+];
+const AR_SUBE: &[&str] = &["sube", "tarjeta sube", "sistema único de boleto electrónico"];
+const AR_CUIT: &[&str] = &[
+    "cuit",
+    "cuil",
+    "clave única de identificación tributaria",
+    "clave unica de identificacion tributaria",
+    "código único de identificación laboral",
+    "codigo unico de identificacion laboral",
+    "afip",
+    "tax id",
+    "tax identification number",
+];
+const BR_CEP: &[&str] = &[
+    "cep",
+    "código de endereçamento postal",
+    "codigo de enderecamento postal",
+    "código postal",
+    "codigo postal",
+    "postal code",
+    "zip code",
+];
+const CL_RUT: &[&str] = &[
+    "rut",
+    "run",
+    "rol único tributario",
+    "rol unico tributario",
+    "rol único nacional",
+    "rol unico nacional",
+    "cédula de identidad",
+    "cedula de identidad",
+];
+const CO_CEDULA: &[&str] = &[
+    "cédula de ciudadanía",
+    "cedula de ciudadania",
+    "cédula",
+    "cedula",
+    "c.c.",
+    "número de cédula",
+    "numero de cedula",
+    "documento de identidad",
+    "citizenship card",
+];
+const CO_NIT: &[&str] = &[
+    "nit",
+    "número de identificación tributaria",
+    "numero de identificacion tributaria",
+    "registro único tributario",
+    "registro unico tributario",
+    "dian",
+    "tax id",
+    "tax identification number",
+];
+const MX_CURP: &[&str] = &[
+    "curp",
+    "clave única de registro de población",
+    "clave unica de registro de poblacion",
+    "personal identification code",
+];
+const MX_RFC: &[&str] = &[
+    "rfc",
+    "registro federal de contribuyentes",
+    "registro federal del contribuyente",
+    "sat",
+    "tax id",
+    "tax identification number",
+];
+const CA_UCI: &[&str] = &[
+    "permanent resident",
+    "permanent residence",
+    "pr card",
+    "uci",
+    "unique client identifier",
+    "client identifier",
+    "ircc",
+    "résident permanent",
+    "resident permanent",
+    "carte de résident permanent",
+    "identificateur unique de client",
+    "national identification number",
+];
 const DEA_KW: &[&str] = &["dea number", "dea registration", "dea#", "dea no"];
 const HICN: &[&str] =
     &["health insurance claim number", "hic no", "hic number", "hic#", "hicn", "hicno#"];
@@ -481,6 +573,22 @@ pub static CATALOG: &[Spec] = &[
     spec("BRAZIL_CNPJ_NUMBER", P, r"\b\d{2}\.?\d{3}\.?\d{3}/?\d{4}-?\d{2}\b").kw(TAX).check(v::brazil_cnpj),
     spec("BRAZIL_RG_NUMBER", P, r"\b\d{2}\.?\d{3}\.?\d{3}-?[0-9Xx]\b").kw(NATIONAL_ID),
     spec("AUSTRALIA_TAX_FILE_NUMBER", P, r"\b\d{3}[ ]?\d{3}[ ]?\d{3}\b").kw(TAX).check(v::australia_tfn),
+    // --- Personal: the Americas -------------------------------------------------------
+    // The NIT body's first group is lazy so that an undotted body keeps all its digits and
+    // the match runs on to the check digit after the hyphen.
+    spec("ARGENTINA_DNI_NUMBER", P, r"\b\d{1,2}\.?\d{3}\.?\d{3}\b").kw(AR_DNI).check(not_repeated),
+    spec("ARGENTINA_TARJETA_SUBE", P, r"\b6061[ \-]?\d{4}[ \-]?\d{4}[ \-]?\d{4}\b").kw(AR_SUBE).check(not_repeated),
+    spec("ARGENTINA_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", P, r"\b2[0347][ \-]?\d{2}\.?\d{3}\.?\d{3}[ \-]?\d\b").kw(AR_CUIT).check(v::argentina_individual_cuit),
+    spec("ARGENTINA_ORGANIZATION_TAX_IDENTIFICATION_NUMBER", P, r"\b3[034][ \-]?\d{2}\.?\d{3}\.?\d{3}[ \-]?\d\b").kw(AR_CUIT).check(v::argentina_organization_cuit),
+    spec("BRAZIL_CEP_CODE", P, r"\b\d{5}-\d{3}\b").kw(BR_CEP),
+    spec("CANADA_NATIONAL_IDENTIFICATION_NUMBER", P, r"\b\d{2}[ \-]?\d{4}[ \-]?\d{4}\b|\b\d{4}[ \-]?\d{4}\b").kw(CA_UCI).check(not_repeated),
+    spec("CHILE_RUT_NUMBER", P, r"\b\d{1,2}\.?\d{3}\.?\d{3}-?[0-9Kk]\b").kw(CL_RUT).check(v::chile_rut),
+    spec("COLOMBIA_CITIZENSHIP_CARD_NUMBER", P, r"\b\d{1,3}(?:\.\d{3}){1,3}\b|\b\d{6,10}\b").kw(CO_CEDULA).check(v::colombia_cedula),
+    spec("COLOMBIA_INDIVIDUAL_NIT_NUMBER", P, r"\b\d{1,3}?(?:\.?\d{3}){1,3}[ \-]?\d\b").kw(CO_NIT).check(v::colombia_individual_nit),
+    spec("COLOMBIA_ORGANIZATION_NIT_NUMBER", P, r"\b[89]\d{2}\.?\d{3}\.?\d{3}[ \-]?\d\b").kw(CO_NIT).check(v::colombia_organization_nit),
+    spec("MEXICO_CURP_NUMBER", P, r"\b[A-Z]{4}\d{6}[HMX][A-Z]{5}[0-9A-Z]\d\b").kw(MX_CURP).check(v::mexico_curp),
+    spec("MEXICO_INDIVIDUAL_RFC_NUMBER", P, r"\b[A-Z][A-ZÑ&]{3}[ \-]?\d{6}[ \-]?[A-Z0-9]{2}[0-9A]\b").kw(MX_RFC).check(v::mexico_individual_rfc),
+    spec("MEXICO_ORGANIZATION_RFC_NUMBER", P, r"\b[A-Z][A-ZÑ&]{2}[ \-]?\d{6}[ \-]?[A-Z0-9]{2}[0-9A]\b").kw(MX_RFC).check(v::mexico_organization_rfc),
     // --- Personal: passports ----------------------------------------------------------
     spec("USA_PASSPORT_NUMBER", P, r"\b[A-Z]?\d{8,9}\b").kw(PASSPORT),
     spec("CANADA_PASSPORT_NUMBER", P, r"\b[A-Z]{2}\d{6}\b").kw(PASSPORT),
@@ -535,7 +643,7 @@ pub static CATALOG: &[Spec] = &[
     spec("FRANCE_HEALTH_INSURANCE_NUMBER", P, r"\b[12378][ ]?\d{2}[ ]?\d{2}[ ]?(?:\d{2}|2[AB])[ ]?\d{3}[ ]?\d{3}[ ]?\d{2}\b").kw(HEALTH).check(v::french_nir),
     spec("UK_NHS_NUMBER", P, r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b").kw(HEALTH).check(v::uk_nhs),
     // --- Personal: contact, dates, places, devices ------------------------------------
-    spec("USA_PHONE_NUMBER", P, r"(?:\+1[ .\-]?)?\(?\b[2-9]\d{2}\)?[ .\-]?[2-9]\d{2}[ .\-]\d{4}\b").kw(PHONE),
+    spec("PHONE_NUMBER", P, r"(?:\+1[ .\-]?)?\(?\b[2-9]\d{2}\)?[ .\-]?[2-9]\d{2}[ .\-]\d{4}\b").kw(PHONE),
     spec("UK_PHONE_NUMBER", P, r"(?:\+44[ ]?\(?0?\)?[ ]?|\b0)(?:\d{2}[ ]?\d{4}[ ]?\d{4}|\d{3}[ ]?\d{3}[ ]?\d{4}|\d{4}[ ]?\d{6}|7\d{3}[ ]?\d{6})\b").kw(PHONE),
     spec("FRANCE_PHONE_NUMBER", P, r"(?:\+33[ .]?|\b0)[1-9](?:[ .\-]?\d{2}){4}\b").kw(PHONE),
     spec("GERMANY_PHONE_NUMBER", P, r"(?:\+49[ ]?|\b0)[1-9]\d{1,4}[ /\-]?\d{3,8}\b").kw(PHONE),
@@ -559,6 +667,15 @@ const _: &[&str] = SECRET_WORDS;
 const _: &[&str] = CHINA_ID;
 const _: &[&str] = IBAN_KW;
 const _: &[&str] = COOKIE_KW;
+
+/// Former Arca ids still accepted in INCLUDE and EXCLUDE lists, with the Macie id that
+/// replaced them.
+const ALIASES: &[(&str, &str)] = &[("USA_PHONE_NUMBER", "PHONE_NUMBER")];
+
+/// The catalog id that `id` names: itself, or the Macie id of a former Arca alias.
+pub fn canonical_id(id: &str) -> &str {
+    ALIASES.iter().find(|(alias, _)| *alias == id).map_or(id, |(_, canonical)| canonical)
+}
 
 /// Ids of the catalog entries.
 pub fn managed_ids() -> impl Iterator<Item = &'static str> {
@@ -599,6 +716,13 @@ fn db_password(text: &str) -> bool {
 
 fn nonempty_secret(text: &str) -> bool {
     !text.is_empty() && !text.starts_with('$') && !text.starts_with('<')
+}
+
+/// A number with no check digit is still not a finding when it is one repeated digit
+/// (`00000000`, `11.111.111`): such values are fillers and test data.
+fn not_repeated(text: &str) -> bool {
+    let ds = v::digits(text);
+    ds.windows(2).any(|pair| pair.first() != pair.get(1))
 }
 
 fn has_digit(text: &str) -> bool {

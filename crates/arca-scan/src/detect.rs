@@ -6,7 +6,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use crate::ScanError;
-use crate::catalog::{CATALOG, Category, KeywordRule, Spec};
+use crate::catalog::{CATALOG, Category, KeywordRule, Spec, canonical_id};
 use crate::custom::{AllowList, CustomDataIdentifier, SeverityLevel};
 use crate::report::{Location, Occurrence};
 
@@ -36,8 +36,8 @@ impl ManagedSelection {
         match self {
             ManagedSelection::All => true,
             ManagedSelection::Recommended => spec.recommended,
-            ManagedSelection::Include(ids) => ids.iter().any(|id| id == spec.id),
-            ManagedSelection::Exclude(ids) => !ids.iter().any(|id| id == spec.id),
+            ManagedSelection::Include(ids) => ids.iter().any(|id| canonical_id(id) == spec.id),
+            ManagedSelection::Exclude(ids) => !ids.iter().any(|id| canonical_id(id) == spec.id),
             ManagedSelection::None => false,
         }
     }
@@ -46,7 +46,7 @@ impl ManagedSelection {
     pub fn validate(&self) -> Result<(), ScanError> {
         if let ManagedSelection::Include(ids) | ManagedSelection::Exclude(ids) = self {
             for id in ids {
-                if !CATALOG.iter().any(|spec| spec.id == id) {
+                if !CATALOG.iter().any(|spec| spec.id == canonical_id(id)) {
                     return Err(ScanError::UnknownIdentifier(id.clone()));
                 }
             }
