@@ -574,8 +574,9 @@ pub static CATALOG: &[Spec] = &[
     spec("BRAZIL_RG_NUMBER", P, r"\b\d{2}\.?\d{3}\.?\d{3}-?[0-9Xx]\b").kw(NATIONAL_ID),
     spec("AUSTRALIA_TAX_FILE_NUMBER", P, r"\b\d{3}[ ]?\d{3}[ ]?\d{3}\b").kw(TAX).check(v::australia_tfn),
     // --- Personal: the Americas -------------------------------------------------------
-    // The NIT body's first group is lazy so that an undotted body keeps all its digits and
-    // the match runs on to the check digit after the hyphen.
+    // A NIT body of variable length is matched either up to a separated check digit or as
+    // one run of digits: an optional separator would let the match stop one digit short,
+    // before `-D`, and check the wrong split.
     spec("ARGENTINA_DNI_NUMBER", P, r"\b\d{1,2}\.?\d{3}\.?\d{3}\b").kw(AR_DNI).check(not_repeated),
     spec("ARGENTINA_TARJETA_SUBE", P, r"\b6061[ \-]?\d{4}[ \-]?\d{4}[ \-]?\d{4}\b").kw(AR_SUBE).check(not_repeated),
     spec("ARGENTINA_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", P, r"\b2[0347][ \-]?\d{2}\.?\d{3}\.?\d{3}[ \-]?\d\b").kw(AR_CUIT).check(v::argentina_individual_cuit),
@@ -584,7 +585,7 @@ pub static CATALOG: &[Spec] = &[
     spec("CANADA_NATIONAL_IDENTIFICATION_NUMBER", P, r"\b\d{2}[ \-]?\d{4}[ \-]?\d{4}\b|\b\d{4}[ \-]?\d{4}\b").kw(CA_UCI).check(not_repeated),
     spec("CHILE_RUT_NUMBER", P, r"\b\d{1,2}\.?\d{3}\.?\d{3}-?[0-9Kk]\b").kw(CL_RUT).check(v::chile_rut),
     spec("COLOMBIA_CITIZENSHIP_CARD_NUMBER", P, r"\b\d{1,3}(?:\.\d{3}){1,3}\b|\b\d{6,10}\b").kw(CO_CEDULA).check(v::colombia_cedula),
-    spec("COLOMBIA_INDIVIDUAL_NIT_NUMBER", P, r"\b\d{1,3}?(?:\.?\d{3}){1,3}[ \-]?\d\b").kw(CO_NIT).check(v::colombia_individual_nit),
+    spec("COLOMBIA_INDIVIDUAL_NIT_NUMBER", P, r"\b\d{1,3}(?:\.?\d{3}){1,3}[ \-]\d\b|\b\d{7,11}\b").kw(CO_NIT).check(v::colombia_individual_nit),
     spec("COLOMBIA_ORGANIZATION_NIT_NUMBER", P, r"\b[89]\d{2}\.?\d{3}\.?\d{3}[ \-]?\d\b").kw(CO_NIT).check(v::colombia_organization_nit),
     spec("MEXICO_CURP_NUMBER", P, r"\b[A-Z]{4}\d{6}[HMX][A-Z]{5}[0-9A-Z]\d\b").kw(MX_CURP).check(v::mexico_curp),
     spec("MEXICO_INDIVIDUAL_RFC_NUMBER", P, r"\b[A-Z][A-ZÑ&]{3}[ \-]?\d{6}[ \-]?[A-Z0-9]{2}[0-9A]\b").kw(MX_RFC).check(v::mexico_individual_rfc),
