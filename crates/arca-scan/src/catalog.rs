@@ -23,6 +23,9 @@ pub enum Category {
     CustomIdentifier,
 }
 
+/// Bytes of a candidate's line before it that a `lead_check` sees.
+pub const LEAD_BYTES: usize = 64;
+
 /// How keywords gate a detection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeywordRule {
@@ -49,6 +52,9 @@ pub struct Spec {
     pub rule: KeywordRule,
     /// Check run on each candidate.
     pub validator: Option<fn(&str) -> bool>,
+    /// Check run on each candidate with the text before it on its line (at most
+    /// [`LEAD_BYTES`]), for rules that depend on what the value is assigned to.
+    pub lead_check: Option<fn(lead: &str, value: &str) -> bool>,
     /// In Macie's RECOMMENDED set for jobs.
     pub recommended: bool,
     /// Case-insensitive pattern.
@@ -63,6 +69,7 @@ const fn spec(id: &'static str, category: Category, pattern: &'static str) -> Sp
         keywords: &[],
         rule: KeywordRule::NotRequired,
         validator: None,
+        lead_check: None,
         recommended: true,
         case_insensitive: false,
     }
@@ -81,6 +88,10 @@ impl Spec {
     }
     const fn check(mut self, validator: fn(&str) -> bool) -> Self {
         self.validator = Some(validator);
+        self
+    }
+    const fn check_lead(mut self, lead_check: fn(&str, &str) -> bool) -> Self {
+        self.lead_check = Some(lead_check);
         self
     }
     const fn not_recommended(mut self) -> Self {
@@ -537,7 +548,7 @@ pub static CATALOG: &[Spec] = &[
     spec("MS_TEAMS_WEBHOOK", C, r"https://[a-z0-9.\-]+\.(?:webhook\.office|outlook\.office)\.com/webhook(?:b2)?/[0-9a-f\-]{36}@[0-9a-f\-]{36}/IncomingWebhook/[0-9a-f]{32}/[0-9a-f\-]{36}"),
     spec("PASSWORD_HASH", C, r"\$(?:1|2[abxy]?|5|6|8)\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,22}\$[./A-Za-z0-9]{22,86}|\$krb5asrep\$23\$[^:\s]+:[0-9a-f]{32}\$[0-9a-f]{64,}"),
     spec("CREDENTIALS_IN_COMMAND", C, r"(?i:psexec)[^\n]*\s-u\s+\S+\s+-p\s+(?P<v>\S+)|(?i:connect-viserver)[^\n]*-Password\s+['\x22]?(?P<w>[^\s'\x22]+)").check(nonempty_secret),
-    spec("GENERIC_SECRET", C, r#"(?i)(?:secret|token|passw(?:or)?d|passwd|pwd|api[_\-. ]?key|apikey|access[_\-.]?key|auth[_\-.]?key|client[_\-.]?secret|private[_\-.]?key|unseal key \d)[A-Za-z0-9_\-.]{0,20}['"]?\s*(?:[:=]|=>|:=|\s)\s*[@'"`]?(?P<v>[A-Za-z0-9_\-+/=.!$%*#@^&~]{8,128})"#).check(v::generic_secret),
+    spec("GENERIC_SECRET", C, r#"(?i)(?:secret|token|passw(?:or)?d|passwd|pwd|api[_\-. ]?key|apikey|access[_\-.]?key|auth[_\-.]?key|client[_\-.]?secret|private[_\-.]?key|unseal key \d)[A-Za-z0-9_\-.]{0,20}['"]?\s*(?:[:=]|=>|:=|\s)\s*[@'"`]?(?P<v>[A-Za-z0-9_\-+/=.!$%*#@^&~]{8,128})"#).check(v::generic_secret).check_lead(not_retired_vendor_format),
     // --- Financial -------------------------------------------------------------------
     spec("BANK_ACCOUNT_NUMBER", F, ACCOUNT).kw(BANK),
     spec("FRANCE_BANK_ACCOUNT_NUMBER", F, r"\b(?:FR\d{2}[ ]?)?\d{5}[ ]?\d{5}[ ]?[0-9A-Z]{11}[ ]?\d{2}\b|\bFR\d{2}(?:[ ]?[0-9A-Z]{4}){5}[ ]?[0-9A-Z]{3}\b").kw(BANK).check(fr_bank),
@@ -698,6 +709,29 @@ fn aws_secret_shape(text: &str) -> bool {
 fn aws_key_id(text: &str) -> bool {
     // Documentation example keys are not findings.
     !text.ends_with("EXAMPLE") && !text.contains("XXXX")
+}
+
+/// Vendors whose only live token format carries a prefix that Arca detects on its own,
+/// with that prefix. A value assigned to a key naming the vendor without the prefix is a
+/// retired format: npm revoked every classic token (the UUID-shaped legacy ones included)
+/// in 2025, leaving only `npm_` granular tokens, which NPM_TOKEN detects.
+const PREFIXED_ONLY_VENDORS: &[(&str, &str)] = &[("npm", "npm_")];
+
+/// A generic secret assigned to a key such as `NPM_TOKEN` is left to the vendor's own
+/// identifier when the vendor has retired every unprefixed format.
+fn not_retired_vendor_format(lead: &str, value: &str) -> bool {
+    let key = lead
+        .rsplit(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+        .find(|part| part.chars().any(|c| c.is_ascii_alphabetic()));
+    let Some(key) = key else { return true };
+    let key_words: Vec<String> = key
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    !PREFIXED_ONLY_VENDORS.iter().any(|(vendor, prefix)| {
+        key_words.iter().any(|word| word == vendor) && !value.starts_with(prefix)
+    })
 }
 
 fn db_password(text: &str) -> bool {

@@ -202,6 +202,12 @@ const CASES: &[(&str, &str, &str)] = &[
         "client_secret = 'Xq8vR2mZ7pL4kT9wQb3N'",
         "client_secret = 'changeme-changeme'",
     ),
+    // A UUID under an npm key is a revoked classic npm token; under another key it is kept.
+    (
+        "GENERIC_SECRET",
+        "SNYK_TOKEN=\"3f1c9a52-7be4-4d0e-9a61-c28e5b7d04f9\"",
+        "export NPM_TOKEN=\"3f1c9a52-7be4-4d0e-9a61-c28e5b7d04f9\"",
+    ),
     (
         "PASSWORD_HASH",
         "$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
