@@ -104,14 +104,50 @@ def _dob_negative(rng: random.Random) -> str:
     return f"{rng.randint(1950, 2005)}-{rng.randint(13, 19)}-{rng.randint(32, 39)}"
 
 
+_RFC_ALPHABET = "0123456789ABCDEFGHIJKLMN&OPQRSTUVWXYZ Ñ"
+
+
+def _rfc_with_check(value: str) -> str:
+    """Faker's RFCs end in a random character; this sets the SAT check character."""
+    body = value[:-1].rjust(12)
+    total = sum(_RFC_ALPHABET.index(c) * (13 - i) for i, c in enumerate(body))
+    check = 11 - total % 11
+    return value[:-1] + {11: "0", 10: "A"}.get(check, str(check))
+
+
+def _bump_check_char(value: str, alphabet: str, rng: random.Random) -> str:
+    return value[:-1] + rng.choice([c for c in alphabet if c != value[-1].upper()])
+
+
+def _cuit(fake, prefixes) -> str:
+    while True:
+        value = fake.cuit()
+        if value[:2] in prefixes:
+            return value
+
+
+def _dotted(digits: str) -> str:
+    """Thousands dots as Argentina and Colombia write document numbers."""
+    return f"{int(digits):,}".replace(",", ".")
+
+
+def _uci(rng: random.Random) -> str:
+    if rng.random() < 0.5:
+        return f"{rng.randint(0, 99):02d}-{rng.randint(0, 9999):04d}-{rng.randint(0, 9999):04d}"
+    return f"{rng.randint(1000, 9999)}-{rng.randint(0, 9999):04d}"
+
+
 def pii_cases(n: int, seed: int = 7):
-    """(identifier, line, is_positive) triples."""
+    """(identifier, line, is_positive) triples. A generator is (template, positive value,
+    near-miss value[, template of the near miss]): identifiers without a check digit get
+    the value without their keyword as the near miss."""
     rng = random.Random(seed)
     Faker.seed(seed)
     us, ca, gb, fr, it, es, br, cn, de = (
         Faker(locale) for locale in ["en_US", "en_CA", "en_GB", "fr_FR", "it_IT", "es_ES", "pt_BR", "zh_CN", "de_DE"]
     )
     iban_fakers = [de, fr, gb, es, it, Faker("nl_NL")]
+    ar, cl, co, mx = (Faker(locale) for locale in ["es_AR", "es_CL", "es_CO", "es_MX"])
     generators = {
         "USA_SOCIAL_SECURITY_NUMBER": ("SSN: {}", lambda: us.ssn(), lambda v: _ssn_negative(rng)),
         "CREDIT_CARD_NUMBER": ("Credit card number: {}", lambda: us.credit_card_number(), lambda v: _bump_last_digit(v, rng)),
@@ -126,13 +162,27 @@ def pii_cases(n: int, seed: int = 7):
         "UK_NHS_NUMBER": ("NHS number: {}", lambda: _nhs(rng, True), lambda v: _nhs(rng, False)),
         "DATE_OF_BIRTH": ("Date of birth: {}", lambda: us.date_of_birth().isoformat(), lambda v: _dob_negative(rng)),
         "VEHICLE_IDENTIFICATION_NUMBER": ("VIN: {}", lambda: us.vin(), lambda v: _vin_negative(v, rng)),
+        "ARGENTINA_DNI_NUMBER": ("DNI: {}", lambda: _dotted(str(rng.randint(5_000_000, 45_999_999))), lambda v: v, "Pedido {}"),
+        "ARGENTINA_TARJETA_SUBE": ("Tarjeta SUBE: {}", lambda: "6061 " + " ".join(f"{rng.randint(0, 9999):04d}" for _ in range(3)), lambda v: "6062" + v[4:]),
+        "ARGENTINA_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER": ("CUIL: {}", lambda: _cuit(ar, {"20", "23", "24", "27"}), lambda v: _bump_last_digit(v, rng)),
+        "ARGENTINA_ORGANIZATION_TAX_IDENTIFICATION_NUMBER": ("CUIT: {}", lambda: _cuit(ar, {"30", "33", "34"}), lambda v: _bump_last_digit(v, rng)),
+        "BRAZIL_CEP_CODE": ("CEP: {}", lambda: f"{rng.randint(1000, 99999):05d}-{rng.randint(0, 999):03d}", lambda v: v, "Pedido {}"),
+        "CANADA_NATIONAL_IDENTIFICATION_NUMBER": ("Permanent resident UCI: {}", lambda: _uci(rng), lambda v: v, "Order {}"),
+        "CHILE_RUT_NUMBER": ("RUT: {}", lambda: cl.rut(), lambda v: _bump_check_char(v, "0123456789K", rng)),
+        "COLOMBIA_CITIZENSHIP_CARD_NUMBER": ("Cédula de ciudadanía: {}", lambda: _dotted(co.nuip()), lambda v: v, "Pedido {}"),
+        "COLOMBIA_INDIVIDUAL_NIT_NUMBER": ("NIT: {}", lambda: co.natural_person_nit_with_check_digit(), lambda v: _bump_last_digit(v, rng)),
+        "COLOMBIA_ORGANIZATION_NIT_NUMBER": ("NIT: {}", lambda: co.legal_person_nit_with_check_digit(), lambda v: _bump_last_digit(v, rng)),
+        "MEXICO_CURP_NUMBER": ("CURP: {}", lambda: mx.curp(), lambda v: _bump_last_digit(v, rng)),
+        "MEXICO_INDIVIDUAL_RFC_NUMBER": ("RFC: {}", lambda: _rfc_with_check(mx.rfc()), lambda v: _bump_check_char(v, "0123456789A", rng)),
+        "MEXICO_ORGANIZATION_RFC_NUMBER": ("RFC: {}", lambda: _rfc_with_check(mx.rfc(natural=False)), lambda v: _bump_check_char(v, "0123456789A", rng)),
     }
     cases = []
-    for identifier, (template, positive, negative) in generators.items():
+    for identifier, (template, positive, negative, *near_miss_template) in generators.items():
+        negative_template = near_miss_template[0] if near_miss_template else template
         for _ in range(n):
             value = positive()
             cases.append((identifier, template.format(value), True))
-            cases.append((identifier, template.format(negative(value)), False))
+            cases.append((identifier, negative_template.format(negative(value)), False))
     return cases
 
 

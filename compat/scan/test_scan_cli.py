@@ -4,6 +4,7 @@ import io
 import json
 import tarfile
 import zipfile
+from pathlib import Path
 
 SSN_TEXT = "Employee record\nssn: 536-22-8726\n"
 GITHUB = "ghp_" + "XIxB7KMNdAr3zqWtQqhE94qglHqOzn1D1stg"
@@ -312,10 +313,80 @@ def test_avro_records(scan, tmp_path):
     assert records == [{"recordIndex": 1, "jsonPath": "$.tax.ssn"}]
 
 
-def test_parquet_is_skipped_with_reason(scan, tmp_path):
-    path = write(tmp_path / "t.parquet", b"PAR1" + b"\0" * 64 + b"PAR1", "wb")
-    result = scan(path, "--format", "json")
-    assert result.summary()["skipped"][0]["reason"].startswith("UNSUPPORTED_FILE_TYPE: Parquet")
+def _parquet_table():
+    import pyarrow as pa
+
+    return pa.table({
+        "name": ["Alice", "Bob", "Carol"],
+        "customer": [{"ssn": "n/a", "tier": 1}, {"ssn": "536-22-8726", "tier": 2}, {"ssn": None, "tier": 3}],
+        "phone": [["(202) 555-0143"], [], ["n/a", "(202) 555-0188"]],
+        "attributes": pa.array([[("ssn", "123-45-6788")], [], [("team", "blue")]], type=pa.map_(pa.string(), pa.string())),
+    })
+
+
+def _records(finding, identifier):
+    for item in finding["classificationDetails"]["result"]["sensitiveData"]:
+        for detection in item["detections"]:
+            if detection["type"] == identifier:
+                return detection["occurrences"]["records"]
+    return None
+
+
+def test_parquet_records(scan, tmp_path):
+    import pyarrow.parquet as pq
+
+    table = _parquet_table()
+    for codec in ["snappy", "gzip", "zstd", "lz4", "none"]:
+        # No .parquet extension: the format is recognised by its magic bytes.
+        path = tmp_path / f"customers-{codec}.data"
+        pq.write_table(table, path, compression=codec)
+        [finding] = scan(path, "--format", "json").findings()
+        result = finding["classificationDetails"]["result"]
+        assert result["mimeType"] == "application/parquet", codec
+        assert result["status"]["code"] == "COMPLETE", (codec, result["status"])
+        # Keywords come from the column path: customer.ssn, phone[i], the map key ssn.
+        assert _records(finding, "USA_SOCIAL_SECURITY_NUMBER") == [
+            {"recordIndex": 0, "jsonPath": "$.attributes.ssn"},
+            {"recordIndex": 1, "jsonPath": "$.customer.ssn"},
+        ], codec
+        assert _records(finding, "PHONE_NUMBER") == [
+            {"recordIndex": 0, "jsonPath": "$.phone[0]"},
+            {"recordIndex": 2, "jsonPath": "$.phone[1]"},
+        ], codec
+
+
+def test_parquet_streamed_inside_archives(scan, tmp_path):
+    import pyarrow.parquet as pq
+
+    pq.write_table(_parquet_table(), tmp_path / "customers.parquet")
+    data = (tmp_path / "customers.parquet").read_bytes()
+    archive = tmp_path / "export" / "customers.parquet.gz"
+    write(archive, gzip.compress(data), "wb")
+    [finding] = scan(archive, "--format", "json").findings()
+    assert _records(finding, "PHONE_NUMBER") == [
+        {"recordIndex": 0, "jsonPath": "$.phone[0]"},
+        {"recordIndex": 2, "jsonPath": "$.phone[1]"},
+    ]
+
+
+def test_malformed_parquet_is_skipped_with_reason(scan, tmp_path):
+    import pyarrow.parquet as pq
+
+    pq.write_table(_parquet_table(), tmp_path / "good.parquet")
+    good = (tmp_path / "good.parquet").read_bytes()
+    cases = {
+        "empty.parquet": b"PAR1" + b"\0" * 64 + b"PAR1",
+        "truncated.parquet": good[: len(good) // 2],
+        "footer.parquet": good[:-40] + bytes(b ^ 0x5A for b in good[-40:-8]) + good[-8:],
+    }
+    for name, content in cases.items():
+        write(tmp_path / "bad" / name, content, "wb")
+    result = scan(tmp_path / "bad", "--format", "json")
+    assert result.code in (0, 1), result.stderr
+    reasons = {Path(s["path"]).name: s["reason"] for s in result.summary()["skipped"]}
+    assert set(reasons) == set(cases), reasons
+    for name, reason in reasons.items():
+        assert reason.startswith("INVALID_FILE: Parquet"), (name, reason)
 
 
 def test_modification_time_filters(scan, tmp_path):

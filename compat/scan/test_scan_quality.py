@@ -8,9 +8,12 @@ from evaluation import detected_types, pii_scores, secret_scores, write_pii_corp
 # positives, 4 of 143 negatives, of which 3 are verbatim positives of another rule (Slack
 # token generations), leaving 1 strict negative.
 KINGFISHER_FLAGGED_POSITIVES = 127
-# Arca flags 3 strict negatives (an Auth0 client secret, a MongoDB socket URI with a
-# password, a UUID-style legacy npm token): a regression guard, not yet below Kingfisher.
-MAX_FLAGGED_STRICT_NEGATIVES = 3
+# Arca flags 2 strict negatives, both credentials in their own right whose negative label
+# comes from the reference rule's shape: an Auth0 client secret in the same layout as a
+# labelled positive (Kingfisher flags it too), and MongoDB's documented password on a
+# Unix-socket URI (the same URI on a host name is labelled positive nine times). The
+# UUID-shaped legacy npm token is no longer flagged (npm revoked classic tokens).
+MAX_FLAGGED_STRICT_NEGATIVES = 2
 
 
 def test_personal_and_financial_precision_recall(scan, tmp_path):

@@ -23,6 +23,9 @@ pub enum Category {
     CustomIdentifier,
 }
 
+/// Bytes of a candidate's line before it that a `lead_check` sees.
+pub const LEAD_BYTES: usize = 64;
+
 /// How keywords gate a detection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeywordRule {
@@ -49,6 +52,9 @@ pub struct Spec {
     pub rule: KeywordRule,
     /// Check run on each candidate.
     pub validator: Option<fn(&str) -> bool>,
+    /// Check run on each candidate with the text before it on its line (at most
+    /// [`LEAD_BYTES`]), for rules that depend on what the value is assigned to.
+    pub lead_check: Option<fn(lead: &str, value: &str) -> bool>,
     /// In Macie's RECOMMENDED set for jobs.
     pub recommended: bool,
     /// Case-insensitive pattern.
@@ -63,6 +69,7 @@ const fn spec(id: &'static str, category: Category, pattern: &'static str) -> Sp
         keywords: &[],
         rule: KeywordRule::NotRequired,
         validator: None,
+        lead_check: None,
         recommended: true,
         case_insensitive: false,
     }
@@ -81,6 +88,10 @@ impl Spec {
     }
     const fn check(mut self, validator: fn(&str) -> bool) -> Self {
         self.validator = Some(validator);
+        self
+    }
+    const fn check_lead(mut self, lead_check: fn(&str, &str) -> bool) -> Self {
+        self.lead_check = Some(lead_check);
         self
     }
     const fn not_recommended(mut self) -> Self {
@@ -341,6 +352,98 @@ const HEALTH: &[&str] = &[
     "healthcare number",
     "kela",
 ];
+const AR_DNI: &[&str] = &[
+    "dni",
+    "documento nacional de identidad",
+    "documento número",
+    "documento numero",
+    "número de documento",
+    "numero de documento",
+    "nro de documento",
+    "registro nacional de las personas",
+    "renaper",
+    "argentina national identity number",
+];
+const AR_SUBE: &[&str] = &["sube", "tarjeta sube", "sistema único de boleto electrónico"];
+const AR_CUIT: &[&str] = &[
+    "cuit",
+    "cuil",
+    "clave única de identificación tributaria",
+    "clave unica de identificacion tributaria",
+    "código único de identificación laboral",
+    "codigo unico de identificacion laboral",
+    "afip",
+    "tax id",
+    "tax identification number",
+];
+const BR_CEP: &[&str] = &[
+    "cep",
+    "código de endereçamento postal",
+    "codigo de enderecamento postal",
+    "código postal",
+    "codigo postal",
+    "postal code",
+    "zip code",
+];
+const CL_RUT: &[&str] = &[
+    "rut",
+    "run",
+    "rol único tributario",
+    "rol unico tributario",
+    "rol único nacional",
+    "rol unico nacional",
+    "cédula de identidad",
+    "cedula de identidad",
+];
+const CO_CEDULA: &[&str] = &[
+    "cédula de ciudadanía",
+    "cedula de ciudadania",
+    "cédula",
+    "cedula",
+    "c.c.",
+    "número de cédula",
+    "numero de cedula",
+    "documento de identidad",
+    "citizenship card",
+];
+const CO_NIT: &[&str] = &[
+    "nit",
+    "número de identificación tributaria",
+    "numero de identificacion tributaria",
+    "registro único tributario",
+    "registro unico tributario",
+    "dian",
+    "tax id",
+    "tax identification number",
+];
+const MX_CURP: &[&str] = &[
+    "curp",
+    "clave única de registro de población",
+    "clave unica de registro de poblacion",
+    "personal identification code",
+];
+const MX_RFC: &[&str] = &[
+    "rfc",
+    "registro federal de contribuyentes",
+    "registro federal del contribuyente",
+    "sat",
+    "tax id",
+    "tax identification number",
+];
+const CA_UCI: &[&str] = &[
+    "permanent resident",
+    "permanent residence",
+    "pr card",
+    "uci",
+    "unique client identifier",
+    "client identifier",
+    "ircc",
+    "résident permanent",
+    "resident permanent",
+    "carte de résident permanent",
+    "identificateur unique de client",
+    "national identification number",
+];
 const DEA_KW: &[&str] = &["dea number", "dea registration", "dea#", "dea no"];
 const HICN: &[&str] =
     &["health insurance claim number", "hic no", "hic number", "hic#", "hicn", "hicno#"];
@@ -445,7 +548,7 @@ pub static CATALOG: &[Spec] = &[
     spec("MS_TEAMS_WEBHOOK", C, r"https://[a-z0-9.\-]+\.(?:webhook\.office|outlook\.office)\.com/webhook(?:b2)?/[0-9a-f\-]{36}@[0-9a-f\-]{36}/IncomingWebhook/[0-9a-f]{32}/[0-9a-f\-]{36}"),
     spec("PASSWORD_HASH", C, r"\$(?:1|2[abxy]?|5|6|8)\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,22}\$[./A-Za-z0-9]{22,86}|\$krb5asrep\$23\$[^:\s]+:[0-9a-f]{32}\$[0-9a-f]{64,}"),
     spec("CREDENTIALS_IN_COMMAND", C, r"(?i:psexec)[^\n]*\s-u\s+\S+\s+-p\s+(?P<v>\S+)|(?i:connect-viserver)[^\n]*-Password\s+['\x22]?(?P<w>[^\s'\x22]+)").check(nonempty_secret),
-    spec("GENERIC_SECRET", C, r#"(?i)(?:secret|token|passw(?:or)?d|passwd|pwd|api[_\-. ]?key|apikey|access[_\-.]?key|auth[_\-.]?key|client[_\-.]?secret|private[_\-.]?key|unseal key \d)[A-Za-z0-9_\-.]{0,20}['"]?\s*(?:[:=]|=>|:=|\s)\s*[@'"`]?(?P<v>[A-Za-z0-9_\-+/=.!$%*#@^&~]{8,128})"#).check(v::generic_secret),
+    spec("GENERIC_SECRET", C, r#"(?i)(?:secret|token|passw(?:or)?d|passwd|pwd|api[_\-. ]?key|apikey|access[_\-.]?key|auth[_\-.]?key|client[_\-.]?secret|private[_\-.]?key|unseal key \d)[A-Za-z0-9_\-.]{0,20}['"]?\s*(?:[:=]|=>|:=|\s)\s*[@'"`]?(?P<v>[A-Za-z0-9_\-+/=.!$%*#@^&~]{8,128})"#).check(v::generic_secret).check_lead(not_retired_vendor_format),
     // --- Financial -------------------------------------------------------------------
     spec("BANK_ACCOUNT_NUMBER", F, ACCOUNT).kw(BANK),
     spec("FRANCE_BANK_ACCOUNT_NUMBER", F, r"\b(?:FR\d{2}[ ]?)?\d{5}[ ]?\d{5}[ ]?[0-9A-Z]{11}[ ]?\d{2}\b|\bFR\d{2}(?:[ ]?[0-9A-Z]{4}){5}[ ]?[0-9A-Z]{3}\b").kw(BANK).check(fr_bank),
@@ -481,6 +584,23 @@ pub static CATALOG: &[Spec] = &[
     spec("BRAZIL_CNPJ_NUMBER", P, r"\b\d{2}\.?\d{3}\.?\d{3}/?\d{4}-?\d{2}\b").kw(TAX).check(v::brazil_cnpj),
     spec("BRAZIL_RG_NUMBER", P, r"\b\d{2}\.?\d{3}\.?\d{3}-?[0-9Xx]\b").kw(NATIONAL_ID),
     spec("AUSTRALIA_TAX_FILE_NUMBER", P, r"\b\d{3}[ ]?\d{3}[ ]?\d{3}\b").kw(TAX).check(v::australia_tfn),
+    // --- Personal: the Americas -------------------------------------------------------
+    // A NIT body of variable length is matched either up to a separated check digit or as
+    // one run of digits: an optional separator would let the match stop one digit short,
+    // before `-D`, and check the wrong split.
+    spec("ARGENTINA_DNI_NUMBER", P, r"\b\d{1,2}\.?\d{3}\.?\d{3}\b").kw(AR_DNI).check(not_repeated),
+    spec("ARGENTINA_TARJETA_SUBE", P, r"\b6061[ \-]?\d{4}[ \-]?\d{4}[ \-]?\d{4}\b").kw(AR_SUBE).check(not_repeated),
+    spec("ARGENTINA_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", P, r"\b2[0347][ \-]?\d{2}\.?\d{3}\.?\d{3}[ \-]?\d\b").kw(AR_CUIT).check(v::argentina_individual_cuit),
+    spec("ARGENTINA_ORGANIZATION_TAX_IDENTIFICATION_NUMBER", P, r"\b3[034][ \-]?\d{2}\.?\d{3}\.?\d{3}[ \-]?\d\b").kw(AR_CUIT).check(v::argentina_organization_cuit),
+    spec("BRAZIL_CEP_CODE", P, r"\b\d{5}-\d{3}\b").kw(BR_CEP),
+    spec("CANADA_NATIONAL_IDENTIFICATION_NUMBER", P, r"\b\d{2}[ \-]?\d{4}[ \-]?\d{4}\b|\b\d{4}[ \-]?\d{4}\b").kw(CA_UCI).check(not_repeated),
+    spec("CHILE_RUT_NUMBER", P, r"\b\d{1,2}\.?\d{3}\.?\d{3}-?[0-9Kk]\b").kw(CL_RUT).check(v::chile_rut),
+    spec("COLOMBIA_CITIZENSHIP_CARD_NUMBER", P, r"\b\d{1,3}(?:\.\d{3}){1,3}\b|\b\d{6,10}\b").kw(CO_CEDULA).check(v::colombia_cedula),
+    spec("COLOMBIA_INDIVIDUAL_NIT_NUMBER", P, r"\b\d{1,3}(?:\.?\d{3}){1,3}[ \-]\d\b|\b\d{7,11}\b").kw(CO_NIT).check(v::colombia_individual_nit),
+    spec("COLOMBIA_ORGANIZATION_NIT_NUMBER", P, r"\b[89]\d{2}\.?\d{3}\.?\d{3}[ \-]?\d\b").kw(CO_NIT).check(v::colombia_organization_nit),
+    spec("MEXICO_CURP_NUMBER", P, r"\b[A-Z]{4}\d{6}[HMX][A-Z]{5}[0-9A-Z]\d\b").kw(MX_CURP).check(v::mexico_curp),
+    spec("MEXICO_INDIVIDUAL_RFC_NUMBER", P, r"\b[A-Z][A-ZÑ&]{3}[ \-]?\d{6}[ \-]?[A-Z0-9]{2}[0-9A]\b").kw(MX_RFC).check(v::mexico_individual_rfc),
+    spec("MEXICO_ORGANIZATION_RFC_NUMBER", P, r"\b[A-Z][A-ZÑ&]{2}[ \-]?\d{6}[ \-]?[A-Z0-9]{2}[0-9A]\b").kw(MX_RFC).check(v::mexico_organization_rfc),
     // --- Personal: passports ----------------------------------------------------------
     spec("USA_PASSPORT_NUMBER", P, r"\b[A-Z]?\d{8,9}\b").kw(PASSPORT),
     spec("CANADA_PASSPORT_NUMBER", P, r"\b[A-Z]{2}\d{6}\b").kw(PASSPORT),
@@ -535,7 +655,7 @@ pub static CATALOG: &[Spec] = &[
     spec("FRANCE_HEALTH_INSURANCE_NUMBER", P, r"\b[12378][ ]?\d{2}[ ]?\d{2}[ ]?(?:\d{2}|2[AB])[ ]?\d{3}[ ]?\d{3}[ ]?\d{2}\b").kw(HEALTH).check(v::french_nir),
     spec("UK_NHS_NUMBER", P, r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b").kw(HEALTH).check(v::uk_nhs),
     // --- Personal: contact, dates, places, devices ------------------------------------
-    spec("USA_PHONE_NUMBER", P, r"(?:\+1[ .\-]?)?\(?\b[2-9]\d{2}\)?[ .\-]?[2-9]\d{2}[ .\-]\d{4}\b").kw(PHONE),
+    spec("PHONE_NUMBER", P, r"(?:\+1[ .\-]?)?\(?\b[2-9]\d{2}\)?[ .\-]?[2-9]\d{2}[ .\-]\d{4}\b").kw(PHONE),
     spec("UK_PHONE_NUMBER", P, r"(?:\+44[ ]?\(?0?\)?[ ]?|\b0)(?:\d{2}[ ]?\d{4}[ ]?\d{4}|\d{3}[ ]?\d{3}[ ]?\d{4}|\d{4}[ ]?\d{6}|7\d{3}[ ]?\d{6})\b").kw(PHONE),
     spec("FRANCE_PHONE_NUMBER", P, r"(?:\+33[ .]?|\b0)[1-9](?:[ .\-]?\d{2}){4}\b").kw(PHONE),
     spec("GERMANY_PHONE_NUMBER", P, r"(?:\+49[ ]?|\b0)[1-9]\d{1,4}[ /\-]?\d{3,8}\b").kw(PHONE),
@@ -560,6 +680,15 @@ const _: &[&str] = CHINA_ID;
 const _: &[&str] = IBAN_KW;
 const _: &[&str] = COOKIE_KW;
 
+/// Former Arca ids still accepted in INCLUDE and EXCLUDE lists, with the Macie id that
+/// replaced them.
+const ALIASES: &[(&str, &str)] = &[("USA_PHONE_NUMBER", "PHONE_NUMBER")];
+
+/// The catalog id that `id` names: itself, or the Macie id of a former Arca alias.
+pub fn canonical_id(id: &str) -> &str {
+    ALIASES.iter().find(|(alias, _)| *alias == id).map_or(id, |(_, canonical)| canonical)
+}
+
 /// Ids of the catalog entries.
 pub fn managed_ids() -> impl Iterator<Item = &'static str> {
     CATALOG.iter().map(|spec| spec.id)
@@ -582,6 +711,29 @@ fn aws_key_id(text: &str) -> bool {
     !text.ends_with("EXAMPLE") && !text.contains("XXXX")
 }
 
+/// Vendors whose only live token format carries a prefix that Arca detects on its own,
+/// with that prefix. A value assigned to a key naming the vendor without the prefix is a
+/// retired format: npm revoked every classic token (the UUID-shaped legacy ones included)
+/// in 2025, leaving only `npm_` granular tokens, which NPM_TOKEN detects.
+const PREFIXED_ONLY_VENDORS: &[(&str, &str)] = &[("npm", "npm_")];
+
+/// A generic secret assigned to a key such as `NPM_TOKEN` is left to the vendor's own
+/// identifier when the vendor has retired every unprefixed format.
+fn not_retired_vendor_format(lead: &str, value: &str) -> bool {
+    let key = lead
+        .rsplit(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+        .find(|part| part.chars().any(|c| c.is_ascii_alphabetic()));
+    let Some(key) = key else { return true };
+    let key_words: Vec<String> = key
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    !PREFIXED_ONLY_VENDORS.iter().any(|(vendor, prefix)| {
+        key_words.iter().any(|word| word == vendor) && !value.starts_with(prefix)
+    })
+}
+
 fn db_password(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     !(lower.starts_with('$')
@@ -599,6 +751,13 @@ fn db_password(text: &str) -> bool {
 
 fn nonempty_secret(text: &str) -> bool {
     !text.is_empty() && !text.starts_with('$') && !text.starts_with('<')
+}
+
+/// A number with no check digit is still not a finding when it is one repeated digit
+/// (`00000000`, `11.111.111`): such values are fillers and test data.
+fn not_repeated(text: &str) -> bool {
+    let ds = v::digits(text);
+    ds.windows(2).any(|pair| pair.first() != pair.get(1))
 }
 
 fn has_digit(text: &str) -> bool {

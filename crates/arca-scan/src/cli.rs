@@ -506,10 +506,7 @@ fn scan_file(scanner: &Scanner, path: &Path, size: u64) -> ObjectReport {
         content_type: None,
     };
     match std::fs::File::open(path) {
-        Ok(file) => {
-            let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
-            scanner.scan(&mut reader, &meta)
-        }
+        Ok(file) => scanner.scan_file(file, &meta),
         Err(error) => ObjectReport {
             status: crate::Status {
                 code: StatusCode::Skipped,

@@ -6,7 +6,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use crate::ScanError;
-use crate::catalog::{CATALOG, Category, KeywordRule, Spec};
+use crate::catalog::{CATALOG, Category, KeywordRule, LEAD_BYTES, Spec, canonical_id};
 use crate::custom::{AllowList, CustomDataIdentifier, SeverityLevel};
 use crate::report::{Location, Occurrence};
 
@@ -36,8 +36,8 @@ impl ManagedSelection {
         match self {
             ManagedSelection::All => true,
             ManagedSelection::Recommended => spec.recommended,
-            ManagedSelection::Include(ids) => ids.iter().any(|id| id == spec.id),
-            ManagedSelection::Exclude(ids) => !ids.iter().any(|id| id == spec.id),
+            ManagedSelection::Include(ids) => ids.iter().any(|id| canonical_id(id) == spec.id),
+            ManagedSelection::Exclude(ids) => !ids.iter().any(|id| canonical_id(id) == spec.id),
             ManagedSelection::None => false,
         }
     }
@@ -46,7 +46,7 @@ impl ManagedSelection {
     pub fn validate(&self) -> Result<(), ScanError> {
         if let ManagedSelection::Include(ids) | ManagedSelection::Exclude(ids) = self {
             for id in ids {
-                if !CATALOG.iter().any(|spec| spec.id == id) {
+                if !CATALOG.iter().any(|spec| spec.id == canonical_id(id)) {
                     return Err(ScanError::UnknownIdentifier(id.clone()));
                 }
             }
@@ -81,6 +81,7 @@ pub(crate) struct Compiled {
     regex: Regex,
     rule: KeywordRule,
     validator: Option<fn(&str) -> bool>,
+    lead_check: Option<fn(&str, &str) -> bool>,
     ignore_words: Vec<String>,
     max_distance: usize,
     has_keywords: bool,
@@ -169,6 +170,7 @@ impl Detector {
                 regex,
                 rule: spec.rule,
                 validator: spec.validator,
+                lead_check: spec.lead_check,
                 ignore_words: Vec::new(),
                 max_distance: KEYWORD_DISTANCE,
                 has_keywords: !spec.keywords.is_empty(),
@@ -198,6 +200,7 @@ impl Detector {
                     KeywordRule::Required
                 },
                 validator: None,
+                lead_check: None,
                 ignore_words: identifier.ignore_words.clone().unwrap_or_default(),
                 max_distance: identifier.maximum_match_distance.unwrap_or(50) as usize,
                 has_keywords: !keywords.is_empty(),
@@ -458,6 +461,11 @@ impl Detector {
             {
                 continue;
             }
+            if let Some(lead_check) = identifier.lead_check
+                && !lead_check(line_lead(haystack, value.start()), value_text)
+            {
+                continue;
+            }
             if identifier.ignore_words.iter().any(|w| value_text.contains(w.as_str())) {
                 continue;
             }
@@ -485,6 +493,15 @@ fn contains_word(haystack: &str, needle: &str) -> bool {
         !before.is_some_and(|c| c.is_ascii_alphanumeric())
             && !after.is_some_and(|c| c.is_ascii_alphanumeric())
     })
+}
+
+/// The text before `at` on its line, at most `LEAD_BYTES` of it.
+fn line_lead(text: &str, at: usize) -> &str {
+    let at = floor_boundary(text, at);
+    let before = text.get(..at).unwrap_or_default();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let start = floor_boundary(text, line_start.max(at.saturating_sub(LEAD_BYTES)));
+    text.get(start..at).unwrap_or_default()
 }
 
 fn floor_boundary(text: &str, mut index: usize) -> usize {

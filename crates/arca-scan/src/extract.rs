@@ -370,11 +370,7 @@ impl Extraction<'_, '_> {
             Format::Eml => self.scan_email(&mut reader, name, depth)?,
             Format::Pdf => self.scan_pdf(&mut reader)?,
             Format::Xlsx | Format::Docx => {}
-            Format::Parquet => {
-                return Err(Skip(
-                    "UNSUPPORTED_FILE_TYPE: Parquet extraction is not built in yet".into(),
-                ));
-            }
+            Format::Parquet => self.scan_parquet_stream(&mut reader)?,
             Format::Avro => self.scan_avro(&mut reader)?,
             Format::Binary(kind) => return Err(Skip(format!("UNSUPPORTED_FILE_TYPE: {kind}"))),
         }
@@ -455,15 +451,7 @@ impl Extraction<'_, '_> {
         match value {
             Value::Object(map) => {
                 for (key, child) in map {
-                    if key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !key.is_empty()
-                    {
-                        path.push('.');
-                        path.push_str(key);
-                    } else {
-                        path.push_str("['");
-                        path.push_str(&key.replace('\'', "\\'"));
-                        path.push_str("']");
-                    }
+                    push_member(path, key);
                     self.walk_json(child, record, path);
                     path.truncate(length);
                 }
@@ -773,6 +761,45 @@ impl Extraction<'_, '_> {
         })
     }
 
+    /// A streamed Parquet object: its footer is at the end, so the object is held in memory,
+    /// within the in-memory limit like zip and Avro.
+    fn scan_parquet_stream(&mut self, reader: &mut dyn Read) -> Result<(), Skip> {
+        let bytes = self.read_bounded(reader, "Parquet file")?;
+        self.scan_parquet(bytes::Bytes::from(bytes))
+    }
+
+    /// A Parquet file on disk: read in place, counted against the per-object budget by its
+    /// length like a file streamed through memory.
+    pub(crate) fn scan_parquet_file(
+        &mut self,
+        file: std::fs::File,
+        length: u64,
+    ) -> Result<(), Skip> {
+        self.count(usize::try_from(length).unwrap_or(usize::MAX))?;
+        self.scan_parquet(file)
+    }
+
+    /// Parquet from any random-access source (a file on disk, or bytes in memory).
+    fn scan_parquet<R: parquet::file::reader::ChunkReader + 'static>(
+        &mut self,
+        source: R,
+    ) -> Result<(), Skip> {
+        let budget = crate::parquet_rows::ParquetBudget {
+            max_bytes: self.remaining(),
+            max_expansion_ratio: self.limits.max_expansion_ratio,
+            ratio_floor: self.limits.ratio_floor_bytes,
+        };
+        let collector = &mut *self.collector;
+        crate::parquet_rows::records(source, &budget, &mut |index, path, value| {
+            collector.segment(
+                value,
+                path,
+                &Location::Record { index, json_path: path.to_string() },
+            );
+        })
+        .map_err(Skip)
+    }
+
     fn scan_pdf(&mut self, reader: &mut dyn Read) -> Result<(), Skip> {
         let bytes = self.read_bounded(reader, "PDF document")?;
         let pages = crate::pdf::extract_pages(&bytes, self.limits.max_in_memory_bytes);
@@ -787,6 +814,18 @@ impl Extraction<'_, '_> {
             );
         }
         Ok(())
+    }
+}
+
+/// Appends `.key` (or `['key']` when the key is not a plain identifier) to a JSON path.
+pub(crate) fn push_member(path: &mut String, key: &str) {
+    if key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !key.is_empty() {
+        path.push('.');
+        path.push_str(key);
+    } else {
+        path.push_str("['");
+        path.push_str(&key.replace('\'', "\\'"));
+        path.push_str("']");
     }
 }
 

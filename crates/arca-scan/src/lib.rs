@@ -12,8 +12,8 @@
 //!   credential formats and Chinese identifiers), validated by the check algorithms in
 //!   [`validators`].
 //! - Formats are detected by content: text, CSV/TSV, JSON, JSON Lines, XML/HTML, EML,
-//!   XLSX, DOCX, PDF (text streams), Avro, gzip, zip and tar (nested, bounded); Parquet
-//!   is recognised and reported as skipped.
+//!   XLSX, DOCX, PDF (text streams), Avro, Parquet (rows as records, columns as JSON
+//!   paths), gzip, zip and tar (nested, bounded).
 //! - Sources that do I/O sit behind features: `cli` (the `arca scan` command, local
 //!   files) and `s3` (S3-compatible buckets).
 //!
@@ -35,6 +35,7 @@ mod detect;
 mod error;
 mod extract;
 mod office;
+mod parquet_rows;
 mod pdf;
 mod report;
 mod scanner;

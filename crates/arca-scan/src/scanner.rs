@@ -1,7 +1,8 @@
 //! The public entry point: a [`Scanner`] built once from [`ScanSettings`], then used for
 //! any number of objects, from any number of threads.
 
-use std::io::Read;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::sync::Arc;
 
 use crate::ScanError;
@@ -84,6 +85,37 @@ impl Scanner {
     /// Scans one object read from `reader`. Never fails: unreadable, unsupported or
     /// oversized content yields a SKIPPED or PARTIAL status with a reason.
     pub fn scan(&self, reader: &mut dyn Read, meta: &ObjectMeta) -> ObjectReport {
+        let mut counted = CountingReader { inner: reader, count: 0 };
+        let mut report = self
+            .analyse(|extraction| extraction.scan_stream(&mut counted, &meta.name, 0, meta.size));
+        report.size_classified = counted.count;
+        report
+    }
+
+    /// Scans a local file. A Parquet file (magic at both ends) is read in place, its footer
+    /// and pages by random access, so it is never copied into memory and the in-memory
+    /// limit does not apply to it; every other file streams as in [`Scanner::scan`].
+    pub fn scan_file(&self, mut file: File, meta: &ObjectMeta) -> ObjectReport {
+        match parquet_file_length(&mut file) {
+            Ok(Some(length)) => {
+                let mut report = self.analyse(|extraction| {
+                    extraction.top_format = Some(Format::Parquet);
+                    extraction.scan_parquet_file(file, length).map(|()| Format::Parquet)
+                });
+                report.size_classified = length;
+                report
+            }
+            Ok(None) => self.scan(&mut BufReader::with_capacity(1 << 16, file), meta),
+            Err(error) => self.analyse(|_| Err(Skip(format!("READ_ERROR: {error}")))),
+        }
+    }
+
+    /// Runs one extraction and turns its outcome into a report (`size_classified` is left
+    /// to the caller, who knows how the bytes were read).
+    fn analyse(
+        &self,
+        extract: impl FnOnce(&mut Extraction<'_, '_>) -> Result<Format, Skip>,
+    ) -> ObjectReport {
         let mut collector = Collector::new(&self.detector, self.reveal);
         let mut extraction = Extraction {
             collector: &mut collector,
@@ -93,8 +125,7 @@ impl Scanner {
             truncated: None,
             top_format: None,
         };
-        let mut counted = CountingReader { inner: reader, count: 0 };
-        let outcome = extraction.scan_stream(&mut counted, &meta.name, 0, meta.size);
+        let outcome = extract(&mut extraction);
         let skipped_parts = std::mem::take(&mut extraction.skipped);
         let truncated = extraction.truncated.take();
         let format = extraction.top_format.unwrap_or(Format::Text);
@@ -121,7 +152,7 @@ impl Scanner {
         ObjectReport {
             status,
             mime_type: format.mime_type().to_string(),
-            size_classified: counted.count,
+            size_classified: 0,
             detections,
             skipped_parts,
         }
@@ -178,4 +209,21 @@ impl Read for CountingReader<'_> {
         self.count += n as u64;
         Ok(n)
     }
+}
+
+/// The length of `file` when it is Parquet (`PAR1` at its start and its end), with the
+/// file rewound either way.
+fn parquet_file_length(file: &mut File) -> std::io::Result<Option<u64>> {
+    let length = file.seek(SeekFrom::End(0))?;
+    let mut head = [0u8; 4];
+    let mut tail = [0u8; 4];
+    let is_parquet = length >= 12 && {
+        file.seek(SeekFrom::Start(0))?;
+        file.read_exact(&mut head)?;
+        file.seek(SeekFrom::End(-4))?;
+        file.read_exact(&mut tail)?;
+        &head == b"PAR1" && &tail == b"PAR1"
+    };
+    file.seek(SeekFrom::Start(0))?;
+    Ok(is_parquet.then_some(length))
 }

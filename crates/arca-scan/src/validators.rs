@@ -2,6 +2,14 @@
 //! shape" into "a plausible identifier". Every function takes the matched text
 //! (separators included) and returns whether it is valid; none panics on any input.
 
+mod americas;
+
+pub use americas::{
+    argentina_individual_cuit, argentina_organization_cuit, chile_rut, colombia_cedula,
+    colombia_individual_nit, colombia_organization_nit, mexico_curp, mexico_individual_rfc,
+    mexico_organization_rfc,
+};
+
 /// The digits of `text` as numbers, separators skipped.
 pub(crate) fn digits(text: &str) -> Vec<u32> {
     text.chars().filter_map(|c| c.to_digit(10)).collect()

@@ -42,6 +42,7 @@ fn seeds_find_what_they_hold() {
         ("nested.tgz", "USA_SOCIAL_SECURITY_NUMBER"),
         ("page.pdf", "USA_SOCIAL_SECURITY_NUMBER"),
         ("rows.avro", "USA_SOCIAL_SECURITY_NUMBER"),
+        ("rows.parquet", "USA_SOCIAL_SECURITY_NUMBER"),
     ] {
         let data = std::fs::read(corpus.join(file)).unwrap();
         let report = scanner.scan_bytes(&data, file);

@@ -53,6 +53,26 @@ const CASES: &[(&str, &str, &str)] = &[
     ("BRAZIL_CPF_NUMBER", "CPF 529.982.247-25", "CPF 529.982.247-26"),
     ("BRAZIL_CNPJ_NUMBER", "CNPJ 11.222.333/0001-81", "CNPJ 11.222.333/0001-82"),
     ("AUSTRALIA_TAX_FILE_NUMBER", "TFN 123 456 782", "TFN 123 456 789"),
+    // The Americas.
+    ("ARGENTINA_DNI_NUMBER", "DNI 12.345.678", "pedido 12.345.678"),
+    ("ARGENTINA_TARJETA_SUBE", "tarjeta SUBE 6061 2680 1234 5678", "tarjeta 6061 2680 1234 5678"),
+    ("ARGENTINA_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", "CUIL 20-12345678-6", "CUIL 20-12345678-5"),
+    (
+        "ARGENTINA_ORGANIZATION_TAX_IDENTIFICATION_NUMBER",
+        "CUIT 30-71234567-1",
+        "CUIT 30-71234567-2",
+    ),
+    ("BRAZIL_CEP_CODE", "CEP 01310-100", "pedido 01310-100"),
+    ("CANADA_NATIONAL_IDENTIFICATION_NUMBER", "UCI 00-1234-5678", "order 00-1234-5678"),
+    ("CHILE_RUT_NUMBER", "RUT 12.345.678-5", "RUT 12.345.678-6"),
+    ("COLOMBIA_CITIZENSHIP_CARD_NUMBER", "cédula de ciudadanía 1.020.304.050", "cédula 1.111.111"),
+    ("COLOMBIA_INDIVIDUAL_NIT_NUMBER", "NIT 1020304050-8", "NIT 1020304050-9"),
+    // An 8-digit body: the match must take the whole body, not stop before `-7`.
+    ("COLOMBIA_INDIVIDUAL_NIT_NUMBER", "NIT 48351669-7", "NIT 48351669-8"),
+    ("COLOMBIA_ORGANIZATION_NIT_NUMBER", "NIT 860.002.964-4", "NIT 860.002.964-5"),
+    ("MEXICO_CURP_NUMBER", "CURP HEGG560427MVZRRL04", "CURP HEGG560427MVZRRL05"),
+    ("MEXICO_INDIVIDUAL_RFC_NUMBER", "RFC GODE561231GR8", "RFC GODE561231GR9"),
+    ("MEXICO_ORGANIZATION_RFC_NUMBER", "RFC SAT970701NN3", "RFC SAT970701NN4"),
     (
         "CHINA_RESIDENT_IDENTITY_CARD_NUMBER",
         "身份证号 11010519491231002X",
@@ -80,7 +100,7 @@ const CASES: &[(&str, &str, &str)] = &[
     ("UK_DRIVERS_LICENSE", "driving licence MORGA657054SM9IJ", "driving licence MORGA657054SM9I"),
     ("DRIVERS_LICENSE", "driver's license: D1234567", "order number: D1234567"),
     ("DATE_OF_BIRTH", "DOB: 1985-04-12", "DOB: 1985-13-40"),
-    ("USA_PHONE_NUMBER", "phone (202) 555-0143", "phone (102) 555-0143"),
+    ("PHONE_NUMBER", "phone (202) 555-0143", "phone (102) 555-0143"),
     ("UK_PHONE_NUMBER", "tel +44 20 7946 0958", "order 020 7946 0958"),
     ("LATITUDE_LONGITUDE", "at 48.858370, 2.294481 now", "at 98.858370, 2.294481 now"),
     ("HTTP_COOKIE", "Cookie: session=abcdef0123456789", "Cookie: a=b"),
@@ -182,6 +202,12 @@ const CASES: &[(&str, &str, &str)] = &[
         "client_secret = 'Xq8vR2mZ7pL4kT9wQb3N'",
         "client_secret = 'changeme-changeme'",
     ),
+    // A UUID under an npm key is a revoked classic npm token; under another key it is kept.
+    (
+        "GENERIC_SECRET",
+        "SNYK_TOKEN=\"3f1c9a52-7be4-4d0e-9a61-c28e5b7d04f9\"",
+        "export NPM_TOKEN=\"3f1c9a52-7be4-4d0e-9a61-c28e5b7d04f9\"",
+    ),
     (
         "PASSWORD_HASH",
         "$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
@@ -212,6 +238,18 @@ fn positives_and_near_misses() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn former_phone_id_is_an_alias() {
+    let scanner = Scanner::new(ScanSettings {
+        managed: ManagedSelection::Include(vec!["USA_PHONE_NUMBER".to_string()]),
+        ..Default::default()
+    })
+    .expect("the former id is accepted");
+    let report = scanner.scan_bytes(b"phone (202) 555-0143", "sample.txt");
+    let types: Vec<&str> = report.detections.iter().map(|d| d.r#type.as_str()).collect();
+    assert_eq!(types, ["PHONE_NUMBER"]);
 }
 
 #[test]

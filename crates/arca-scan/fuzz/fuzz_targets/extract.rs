@@ -1,5 +1,5 @@
 //! Any bytes, under any of a few names, through format detection, extraction (text,
-//! CSV, JSON, archives, XLSX/DOCX, PDF) and detection: must not panic, must stay bounded.
+//! CSV, JSON, archives, XLSX/DOCX, PDF, Avro, Parquet) and detection: must not panic, must stay bounded.
 #![no_main]
 
 use std::sync::OnceLock;
