@@ -8,12 +8,12 @@ from evaluation import detected_types, pii_scores, secret_scores, write_pii_corp
 # positives, 4 of 143 negatives, of which 3 are verbatim positives of another rule (Slack
 # token generations), leaving 1 strict negative.
 KINGFISHER_FLAGGED_POSITIVES = 127
-# Arca flags 2 strict negatives, both credentials in their own right whose negative label
-# comes from the reference rule's shape: an Auth0 client secret in the same layout as a
-# labelled positive (Kingfisher flags it too), and MongoDB's documented password on a
-# Unix-socket URI (the same URI on a host name is labelled positive nine times). The
-# UUID-shaped legacy npm token is no longer flagged (npm revoked classic tokens).
-MAX_FLAGGED_STRICT_NEGATIVES = 2
+# Arca flags 1 strict negative, as many as Kingfisher and the same one: an Auth0 client
+# secret in the layout of a labelled positive (only the line order differs), a credential
+# in its own right. A database URL whose host is a Unix socket (MongoDB's documented
+# password at %2Ftmp%2F...sock) is local-only and not flagged; the UUID-shaped legacy npm
+# token is not flagged either (npm revoked classic tokens).
+MAX_FLAGGED_STRICT_NEGATIVES = 1
 
 
 def test_personal_and_financial_precision_recall(scan, tmp_path):

@@ -511,7 +511,9 @@ pub static CATALOG: &[Spec] = &[
     spec("SLACK_TOKEN", C, r"\bxox[abposre]-[0-9]{6,}-[0-9A-Za-z\-]{8,}|\bxapp-[0-9]-?[0-9A-Za-z/\-]{10,}"),
     spec("SLACK_WEBHOOK_URL", C, r"https://hooks\.slack\.com/(?:services|workflows)/T[A-Z0-9]+/[A-Z0-9]+/[A-Za-z0-9]{16,}"),
     spec("PRIVATE_KEY", C, r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\bLS0tLS1CRUdJTi[A-Za-z0-9+/]{4,}(?:UFJJVkFURSBLRVkt|BSSVZBVEUgS0VZL|QUklWQVRFIEtFWS0)|\bAGE-SECRET-KEY-1[0-9A-Z]{58}\b"),
-    spec("DATABASE_URL_WITH_PASSWORD", C, r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver|jdbc:[a-z]+|oracle|ldaps?|ftp|sftp|smtp)://[^\s:/@'\x22]{1,64}:(?P<v>[^\s@/'\x22]{3,128})@[^\s/'\x22]+").check(db_password),
+    // The host must be a network host: a URL whose host is a percent-encoded socket path
+    // (`@%2Ftmp%2Fmongodb-27017.sock`) reaches only a local server (Kingfisher skips it too).
+    spec("DATABASE_URL_WITH_PASSWORD", C, r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver|jdbc:[a-z]+|oracle|ldaps?|ftp|sftp|smtp)://[^\s:/@'\x22]{1,64}:(?P<v>[^\s@/'\x22]{3,128})@[^\s/'\x22%][^\s/'\x22]*").check(db_password),
     spec("GOOGLE_OAUTH_CLIENT_SECRET", C, r"\bGOCSPX-[0-9A-Za-z_\-]{28}\b"),
     spec("GOOGLE_OAUTH_ACCESS_TOKEN", C, r"\bya29\.[0-9A-Za-z_\-]{20,}"),
     spec("OPENAI_API_KEY", C, r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}T3BlbkFJ[A-Za-z0-9_\-]{16,}|\bsk-proj-[A-Za-z0-9_\-]{40,}"),

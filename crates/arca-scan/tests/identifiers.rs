@@ -198,6 +198,11 @@ const CASES: &[(&str, &str, &str)] = &[
         "postgres://app:${DB_PASSWORD}@db:5432/app",
     ),
     (
+        "DATABASE_URL_WITH_PASSWORD",
+        "mongodb://reporting:Kq7wZt2pVx@localhost/records",
+        "mongodb://reporting:Kq7wZt2pVx@%2Ftmp%2Fmongodb-27017.sock",
+    ),
+    (
         "GENERIC_SECRET",
         "client_secret = 'Xq8vR2mZ7pL4kT9wQb3N'",
         "client_secret = 'changeme-changeme'",
