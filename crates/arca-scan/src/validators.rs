@@ -846,18 +846,20 @@ pub fn generic_secret(text: &str) -> bool {
     classes >= 2 && shannon_entropy(value) >= 3.5
 }
 
+/// The table-driven check of the validator tests, shared with the submodules.
+#[cfg(test)]
+pub(crate) fn check(validator: fn(&str) -> bool, good: &[&str], bad: &[&str]) {
+    for g in good {
+        assert!(validator(g), "should be valid: {g}");
+    }
+    for b in bad {
+        assert!(!validator(b), "should be invalid: {b}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn check(validator: fn(&str) -> bool, good: &[&str], bad: &[&str]) {
-        for g in good {
-            assert!(validator(g), "should be valid: {g}");
-        }
-        for b in bad {
-            assert!(!validator(b), "should be invalid: {b}");
-        }
-    }
 
     #[test]
     fn payment_cards() {
