@@ -114,8 +114,8 @@ impl Client {
         Ok((out, decrypted))
     }
 
-    /// Encrypts everything `input` yields into `output`, holding a batch of about 256 KiB
-    /// of frames (or one frame, if larger) in memory, four with
+    /// Encrypts everything `input` yields into `output`, holding a batch of about 128 KiB
+    /// of frames (or one frame, if larger) in memory, eight with
     /// [`Self::parallel_frames`].
     pub fn encrypt_stream<R: Read, W: Write>(
         &self,
@@ -127,8 +127,8 @@ impl Client {
         crate::encrypt::encrypt_stream(self, cmm, options, &mut input, &mut output)
     }
 
-    /// Decrypts one message from `input` into `output`, holding a batch of about 256 KiB
-    /// of frames (or one frame, if larger) in memory, four with [`Self::parallel_frames`];
+    /// Decrypts one message from `input` into `output`, holding a batch of about 128 KiB
+    /// of frames (or one frame, if larger) in memory, eight with [`Self::parallel_frames`];
     /// a non-framed body is held whole.
     ///
     /// Plaintext is written a batch of frames at a time, once every tag in the batch

@@ -206,8 +206,9 @@ struct FrameStages<'a, 'r, 'scope, R: Read, W: Write> {
     per_batch: usize,
     /// The sequence number the next frame must carry.
     expected: u32,
-    /// The final frame's marker has been read.
-    final_reached: bool,
+    /// Once the final frame's marker has been read: the 12 header bytes read after it
+    /// (its sequence number and the first 8 bytes of its IV).
+    final_head: Option<[u8; IV_LEN]>,
 }
 
 impl<R: Read, W: Write> Stages<Batch> for FrameStages<'_, '_, '_, R, W> {
@@ -216,15 +217,22 @@ impl<R: Read, W: Write> Stages<Batch> for FrameStages<'_, '_, '_, R, W> {
         batch.tags.clear();
         batch.first = self.expected;
         for index in 0..self.per_batch {
-            let sequence_number = self.reader.u32()?;
+            // Sequence number and IV in one read; if this is the final frame's marker
+            // instead, the 12 bytes are the start of the final frame's header (24 bytes
+            // long, so the read never passes the message).
+            let head = self.reader.array::<{ 4 + IV_LEN }>()?;
+            let (sequence_field, rest) =
+                head.split_first_chunk::<4>().ok_or(Error::DecryptionFailed)?;
+            let rest: [u8; IV_LEN] = rest.try_into().map_err(|_| Error::DecryptionFailed)?;
+            let sequence_number = u32::from_be_bytes(*sequence_field);
             if sequence_number == FINAL_FRAME_MARKER {
-                self.final_reached = true;
+                self.final_head = Some(rest);
                 return Ok(if index == 0 { Filled::Empty } else { Filled::Last });
             }
             if sequence_number != self.expected {
                 return Err(Error::DecryptionFailed);
             }
-            batch.ivs.push(self.reader.array::<IV_LEN>()?);
+            batch.ivs.push(rest);
             self.reader.read_growing(
                 &mut batch.data,
                 index * self.frame_length,
@@ -292,16 +300,21 @@ fn read_frames<R: Read, W: Write>(
         frame_length,
         per_batch: pipeline::frames_per_batch(IV_LEN + frame_length + TAG_LEN),
         expected: 1,
-        final_reached: false,
+        final_head: None,
     };
     let open_frames = |batch: &mut Batch| open_batch(batch, key, frame_length, &regular_aad);
     let batches = (0..buffers).map(|_| Batch::default()).collect();
     pipeline::run(batches, &mut stages, &open_frames, parallel)?;
     let expected = stages.expected;
-    if !stages.final_reached || reader.u32()? != expected {
+    let final_head = stages.final_head.ok_or(Error::DecryptionFailed)?;
+    let (sequence_field, iv_start) =
+        final_head.split_first_chunk::<4>().ok_or(Error::DecryptionFailed)?;
+    if u32::from_be_bytes(*sequence_field) != expected {
         return Err(Error::DecryptionFailed);
     }
-    let iv = reader.array::<IV_LEN>()?;
+    let iv_end = reader.array::<4>()?;
+    let iv: [u8; IV_LEN] =
+        [iv_start, &iv_end[..]].concat().try_into().map_err(|_| Error::DecryptionFailed)?;
     let len = reader.u32()?;
     if len > header.frame_length {
         return Err(Error::DecryptionFailed);

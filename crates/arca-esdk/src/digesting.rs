@@ -70,6 +70,7 @@ impl<'scope> Digest<'scope> {
     }
 
     /// Feeds more message bytes.
+    #[inline]
     pub(crate) fn update(&mut self, data: &[u8]) -> Result<(), Error> {
         match self {
             Digest::None => Ok(()),

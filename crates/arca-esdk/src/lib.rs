@@ -33,8 +33,8 @@
 //! # Bounds
 //!
 //! Every length field is checked against what follows it, and buffers grow only as bytes
-//! arrive, so a lying length costs no memory. Streaming holds one batch of about 256 KiB
-//! of frames (or one frame, if larger), four batches when a helper thread shares the
+//! arrive, so a lying length costs no memory. Streaming holds one batch of about 128 KiB
+//! of frames (or one frame, if larger), eight batches when a helper thread shares the
 //! work ([`Client::parallel_frames`], frames up to 1 MiB), plus about 1 MiB in flight to
 //! the hashing core for signed suites; a non-framed body (read-only, at most 64 GiB by
 //! the format) is held whole. [`Client::max_encrypted_data_keys`] caps the wrapped keys a message may carry.

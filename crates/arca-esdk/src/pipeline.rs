@@ -16,16 +16,24 @@
 //! never pays for a thread.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use crate::Error;
 
 /// Plaintext bytes per batch: enough frames that the locking and wake-ups of a batch cost
-/// little beside its AES-GCM, few enough that the work spreads evenly over two threads.
-pub(crate) const BATCH_BYTES: usize = 256 * 1024;
-/// Batches in flight when a helper thread shares the work (one being read, one being
-/// written, the rest processed); with one thread, one batch does.
-pub(crate) const PARALLEL_BUFFERS: usize = 4;
+/// little beside its AES-GCM, few enough that the work spreads evenly over two threads
+/// and a batch is still in cache when the other thread takes it. (Measured on two idle
+/// cores with 4 KiB frames, 128 KiB batches opened about 10% faster than 256 KiB ones.)
+pub(crate) const BATCH_BYTES: usize = 128 * 1024;
+/// Batches in flight when a helper thread shares the work: one being read, one being
+/// written, and enough queued that neither thread runs dry while the other holds the
+/// oldest batch; with one thread, one batch does.
+pub(crate) const PARALLEL_BUFFERS: usize = 8;
+/// How long an idle helper watches for a queued batch before it sleeps: about the time
+/// it takes to read a batch, far less than a scheduler's time slice.
+const HELPER_WATCH: Duration = Duration::from_micros(50);
 /// Frames longer than this are processed one at a time on the caller's thread, so that
 /// memory stays bounded by one frame rather than by [`PARALLEL_BUFFERS`] of them.
 pub(crate) const MAX_PARALLEL_FRAME: usize = 1 << 20;
@@ -92,6 +100,7 @@ where
             caller_waiting: false,
         }),
         helper_wakeup: Condvar::new(),
+        queued_hint: AtomicUsize::new(0),
         caller_wakeup: Condvar::new(),
     };
     std::thread::scope(|scope| {
@@ -114,6 +123,9 @@ type Order = u64;
 
 struct Shared<B> {
     state: Mutex<State<B>>,
+    /// `state.queued.len()`, readable without the lock, so that an idle helper can watch
+    /// for work for a moment before it goes to sleep.
+    queued_hint: AtomicUsize,
     /// Signalled when a batch is queued or the pipeline closes.
     helper_wakeup: Condvar,
     /// Signalled when a batch is processed or the helper stops.
@@ -196,6 +208,7 @@ where
                 continue;
             }
             state.queued.push_back((next_order, batch));
+            shared.queued_hint.store(state.queued.len(), Ordering::Relaxed);
             state.processed.push_back(None);
             next_order += 1;
             if state.queued.len() >= buffers
@@ -209,6 +222,7 @@ where
             continue;
         }
         if let Some((order, mut batch)) = state.queued.pop_front() {
+            shared.queued_hint.store(state.queued.len(), Ordering::Relaxed);
             drop(state);
             let result = process(&mut batch);
             state = lock(shared)?;
@@ -250,6 +264,7 @@ where
     };
     loop {
         if let Some((order, mut batch)) = state.queued.pop_front() {
+            shared.queued_hint.store(state.queued.len(), Ordering::Relaxed);
             drop(state);
             let result = process(&mut batch);
             let Ok(relocked) = shared.state.lock() else {
@@ -266,6 +281,23 @@ where
         }
         if state.closed {
             return;
+        }
+        // The caller usually queues the next batch within microseconds; a sleep and
+        // wake-up would cost more than the wait, so watch for a moment first.
+        drop(state);
+        let watch_start = Instant::now();
+        while shared.queued_hint.load(Ordering::Relaxed) == 0
+            && watch_start.elapsed() < HELPER_WATCH
+        {
+            // On a busy machine the caller may be waiting for this very core.
+            std::thread::yield_now();
+        }
+        let Ok(relocked) = shared.state.lock() else {
+            return;
+        };
+        state = relocked;
+        if !state.queued.is_empty() || state.closed {
+            continue;
         }
         state.helper_waiting = true;
         let Ok(woken) = shared.helper_wakeup.wait(state) else {
