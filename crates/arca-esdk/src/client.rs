@@ -12,7 +12,7 @@ use crate::suite::{AlgorithmSuite, CommitmentPolicy};
 pub const DEFAULT_FRAME_LENGTH: u32 = 4096;
 
 /// Encrypts and decrypts messages under a commitment policy and limits.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Client {
     /// Which suites may encrypt and which messages may be decrypted.
     pub commitment_policy: CommitmentPolicy,
@@ -23,8 +23,16 @@ pub struct Client {
     /// the helper has not taken, so on a busy machine the body goes at about one-core
     /// speed rather than waiting on the helper; a helper starts only once about 1 MiB of
     /// frames is buffered, so short messages never pay for a thread. (Signed suites hash
-    /// on a second core instead, whatever this says.)
+    /// on a second core instead, whatever this says.) On by default; turn it off to keep
+    /// a stream on the calling thread alone.
     pub parallel_frames: bool,
+}
+
+impl Default for Client {
+    /// `REQUIRE_ENCRYPT_REQUIRE_DECRYPT`, no data key limit, frames on two threads.
+    fn default() -> Self {
+        Self::new(CommitmentPolicy::default())
+    }
 }
 
 /// Per-message encryption settings.
@@ -72,9 +80,10 @@ pub struct DecryptedMessage {
 }
 
 impl Client {
-    /// A client with the given commitment policy and no data key limit.
+    /// A client with the given commitment policy, no data key limit, and frames of long
+    /// unsigned messages on two threads.
     pub fn new(commitment_policy: CommitmentPolicy) -> Self {
-        Self { commitment_policy, max_encrypted_data_keys: None, parallel_frames: false }
+        Self { commitment_policy, max_encrypted_data_keys: None, parallel_frames: true }
     }
 
     /// Encrypts `plaintext` into one message.
