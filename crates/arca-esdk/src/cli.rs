@@ -178,7 +178,7 @@ impl Settings {
         let client = Client {
             commitment_policy,
             max_encrypted_data_keys: common.max_encrypted_data_keys,
-            parallel_frames: false,
+            parallel_frames: true,
         };
         let mut keyrings: Vec<Arc<dyn Keyring>> = Vec::new();
         for spec in group_wrapping_keys(&common.wrapping_keys) {

@@ -12,17 +12,27 @@ use crate::suite::{AlgorithmSuite, CommitmentPolicy};
 pub const DEFAULT_FRAME_LENGTH: u32 = 4096;
 
 /// Encrypts and decrypts messages under a commitment policy and limits.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Client {
     /// Which suites may encrypt and which messages may be decrypted.
     pub commitment_policy: CommitmentPolicy,
     /// Refuse to write or read a message with more wrapped data keys than this.
     pub max_encrypted_data_keys: Option<u16>,
-    /// Seal and open the frames of unsigned messages of 1 MiB or more on two threads.
-    /// Off by default: it pays on an idle multi-core machine, but each batch waits for
-    /// the helper thread, so on a loaded machine it can be slower than one core. (Signed
-    /// suites always hash on a second core when there is one; that path is pipelined.)
+    /// Seal and open the frames of long unsigned messages on a helper thread beside the
+    /// caller's. The caller's thread reads and writes in order and seals or opens whatever
+    /// the helper has not taken, so on a busy machine the body goes at about one-core
+    /// speed rather than waiting on the helper; a helper starts only once about 1 MiB of
+    /// frames is buffered, so short messages never pay for a thread. (Signed suites hash
+    /// on a second core instead, whatever this says.) On by default; turn it off to keep
+    /// a stream on the calling thread alone.
     pub parallel_frames: bool,
+}
+
+impl Default for Client {
+    /// `REQUIRE_ENCRYPT_REQUIRE_DECRYPT`, no data key limit, frames on two threads.
+    fn default() -> Self {
+        Self::new(CommitmentPolicy::default())
+    }
 }
 
 /// Per-message encryption settings.
@@ -70,9 +80,10 @@ pub struct DecryptedMessage {
 }
 
 impl Client {
-    /// A client with the given commitment policy and no data key limit.
+    /// A client with the given commitment policy, no data key limit, and frames of long
+    /// unsigned messages on two threads.
     pub fn new(commitment_policy: CommitmentPolicy) -> Self {
-        Self { commitment_policy, max_encrypted_data_keys: None, parallel_frames: false }
+        Self { commitment_policy, max_encrypted_data_keys: None, parallel_frames: true }
     }
 
     /// Encrypts `plaintext` into one message.
@@ -112,8 +123,9 @@ impl Client {
         Ok((out, decrypted))
     }
 
-    /// Encrypts everything `input` yields into `output`, holding at most two frames in
-    /// memory.
+    /// Encrypts everything `input` yields into `output`, holding a batch of about 128 KiB
+    /// of frames (or one frame, if larger) in memory, eight with
+    /// [`Self::parallel_frames`].
     pub fn encrypt_stream<R: Read, W: Write>(
         &self,
         cmm: &dyn CryptographicMaterialsManager,
@@ -124,10 +136,12 @@ impl Client {
         crate::encrypt::encrypt_stream(self, cmm, options, &mut input, &mut output)
     }
 
-    /// Decrypts one message from `input` into `output`, holding at most a batch of about
-    /// 1 MiB of frames (or one frame, if larger) in memory; a non-framed body is held whole.
+    /// Decrypts one message from `input` into `output`, holding a batch of about 128 KiB
+    /// of frames (or one frame, if larger) in memory, eight with [`Self::parallel_frames`];
+    /// a non-framed body is held whole.
     ///
-    /// Plaintext is written frame by frame as each frame's tag verifies. For a signed
+    /// Plaintext is written a batch of frames at a time, once every tag in the batch
+    /// verifies. For a signed
     /// suite the message is authentic only once the footer signature verifies, so the
     /// last frame is held back until then, and **only an `Ok` return means the bytes
     /// written are authentic**: on `Err`, discard everything written (the CLI writes to

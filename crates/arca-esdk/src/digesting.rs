@@ -45,8 +45,8 @@ impl<'scope> Digest<'scope> {
         let Some(curve) = curve else {
             return Digest::None;
         };
-        let parallel = len_hint.is_none_or(|len| len >= PARALLEL_THRESHOLD)
-            && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        let parallel =
+            len_hint.is_none_or(|len| len >= PARALLEL_THRESHOLD) && crate::pipeline::spare_core();
         if !parallel {
             return Digest::Inline(MessageHasher::new(curve));
         }
@@ -70,6 +70,7 @@ impl<'scope> Digest<'scope> {
     }
 
     /// Feeds more message bytes.
+    #[inline]
     pub(crate) fn update(&mut self, data: &[u8]) -> Result<(), Error> {
         match self {
             Digest::None => Ok(()),

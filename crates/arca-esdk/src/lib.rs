@@ -33,11 +33,11 @@
 //! # Bounds
 //!
 //! Every length field is checked against what follows it, and buffers grow only as bytes
-//! arrive, so a lying length costs no memory. Streaming holds at most two batches of
-//! about 1 MiB of frames when encrypting and one when decrypting (or two frames / one
-//! frame when frames are larger), plus about 1 MiB in flight to the hashing core for signed
-//! suites; a non-framed body (read-only, at most 64 GiB by the format) is held
-//! whole. [`Client::max_encrypted_data_keys`] caps the wrapped keys a message may carry.
+//! arrive, so a lying length costs no memory. Streaming holds one batch of about 128 KiB
+//! of frames (or one frame, if larger), eight batches when a helper thread shares the
+//! work ([`Client::parallel_frames`], frames up to 1 MiB), plus about 1 MiB in flight to
+//! the hashing core for signed suites; a non-framed body (read-only, at most 64 GiB by
+//! the format) is held whole. [`Client::max_encrypted_data_keys`] caps the wrapped keys a message may carry.
 //!
 //! ```
 //! use arca_esdk::{Client, DecryptOptions, DefaultCmm, EncryptOptions, keyring::RawAesKeyring};
@@ -73,6 +73,7 @@ mod error;
 mod header;
 pub mod keyring;
 mod materials;
+mod pipeline;
 pub mod required_context;
 mod suite;
 
