@@ -71,7 +71,11 @@ def make_text_corpus(directory: Path, size_mb: int, seed: int = 1) -> int:
 
 
 def make_mixed_corpus(directory: Path, text_dir: Path) -> int:
-    """CSV, JSON, JSON Lines, XLSX-like, PDF and archives built from the text corpus."""
+    """CSV, JSON, JSON Lines, Parquet, XLSX, PDF and archives built from the text corpus
+    (Parquet with pyarrow, XLSX with openpyxl, both from PyPI)."""
+    import openpyxl
+    import pyarrow
+    import pyarrow.parquet
     directory.mkdir(parents=True, exist_ok=True)
     sources = sorted(text_dir.glob("*.txt"))[:8]
     total = 0
@@ -95,6 +99,14 @@ def make_mixed_corpus(directory: Path, text_dir: Path) -> int:
         stream = "BT " + " ".join(f"({l.replace('(', '').replace(')', '')}) Tj T*" for l in lines[:2000]) + " ET"
         pdf = f"%PDF-1.4\n1 0 obj <</Length {len(stream)}>> stream\n{stream}\nendstream endobj\n%%EOF\n"
         (directory / f"t{i}.pdf").write_text(pdf)
+        table = pyarrow.table({"id": list(range(len(lines))), "customer": [{"note": l} for l in lines]})
+        pyarrow.parquet.write_table(table, directory / f"t{i}.parquet", compression="snappy")
+        book = openpyxl.Workbook(write_only=True)
+        sheet = book.create_sheet("notes")
+        sheet.append(["id", "note"])
+        for n, l in enumerate(lines[:5000]):
+            sheet.append([n, l])
+        book.save(directory / f"t{i}.xlsx")
     for path in directory.iterdir():
         total += path.stat().st_size
     return total
