@@ -9,7 +9,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Component, Path};
 
 use anyhow::Context as _;
 use base64::Engine as _;
@@ -61,15 +61,26 @@ impl MetadataSink {
     }
 }
 
-/// The name the AWS Encryption CLI gives a path: absolute, not resolved through links;
-/// `<stdin>` / `<stdout>` for the standard streams.
+/// The name the AWS Encryption CLI gives a path (Python's `os.path.abspath`): absolute,
+/// `.` and `..` folded lexically, not resolved through links; `<stdin>` / `<stdout>` for
+/// the standard streams.
 pub(crate) fn path_name(path: Option<&Path>, stdio: &str) -> String {
-    match path {
-        Some(path) => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
-        None => return stdio.to_string(),
+    let Some(path) = path else {
+        return stdio.to_string();
+    };
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut folded = std::path::PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::ParentDir => {
+                // `..` at the root stays at the root, as in `normpath`.
+                folded.pop();
+            }
+            Component::CurDir => {}
+            other => folded.push(other),
+        }
     }
-    .display()
-    .to_string()
+    folded.display().to_string()
 }
 
 /// One record: mode, input, output and the header; on decrypt also the header
@@ -226,6 +237,8 @@ mod tests {
         assert_eq!(path_name(None, "<stdin>"), "<stdin>");
         let name = path_name(Some(Path::new("a/b.txt")), "<stdin>");
         assert!(Path::new(&name).is_absolute() && name.ends_with("a/b.txt"), "{name}");
+        assert_eq!(path_name(Some(Path::new("/x/./y/../z.txt")), "-"), "/x/z.txt");
+        assert_eq!(path_name(Some(Path::new("/../z.txt")), "-"), "/z.txt");
     }
 
     #[test]
