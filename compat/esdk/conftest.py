@@ -1,22 +1,16 @@
 """Shared fixtures for the Encryption SDK interop suites: the arca binary, keys, SDK clients."""
 
 import os
-import pathlib
-import subprocess
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+import arca_harness
 
 
 @pytest.fixture(scope="session")
 def arca_bin() -> str:
     """The arca binary: $ARCA_BIN, else built here with cargo."""
-    path = os.environ.get("ARCA_BIN")
-    if path:
-        return path
-    subprocess.run(["cargo", "build", "-q", "-p", "arca"], cwd=ROOT, check=True)
-    return str(ROOT / "target" / "debug" / "arca")
+    return arca_harness.arca_bin()
 
 
 @pytest.fixture(scope="session")
