@@ -5,6 +5,7 @@
 //! Patterns are written with `\b` and `\d`; they are compiled with ASCII semantics for both.
 //! A named group `v` marks the sensitive value inside a larger match.
 
+use crate::gate::{self as g, Gate};
 use crate::validators as v;
 
 /// Category of sensitive data, spelled as Macie's `SensitiveDataItemCategory`.
@@ -59,6 +60,9 @@ pub struct Spec {
     pub recommended: bool,
     /// Case-insensitive pattern.
     pub case_insensitive: bool,
+    /// For an identifier that needs no keyword: where it can match, when its pattern has no
+    /// literal of its own to search for (see [`crate::gate`]).
+    pub gate: Option<Gate>,
 }
 
 const fn spec(id: &'static str, category: Category, pattern: &'static str) -> Spec {
@@ -72,6 +76,7 @@ const fn spec(id: &'static str, category: Category, pattern: &'static str) -> Sp
         lead_check: None,
         recommended: true,
         case_insensitive: false,
+        gate: None,
     }
 }
 
@@ -92,6 +97,14 @@ impl Spec {
     }
     const fn check_lead(mut self, lead_check: fn(&str, &str) -> bool) -> Self {
         self.lead_check = Some(lead_check);
+        self
+    }
+    const fn anchors(mut self, words: &'static [&'static str], before: usize, word: bool) -> Self {
+        self.gate = Some(Gate::Anchors { words, before, word });
+        self
+    }
+    const fn digit_run(mut self, shape: g::RunShape) -> Self {
+        self.gate = Some(Gate::DigitRun(shape));
         self
     }
     const fn not_recommended(mut self) -> Self {
@@ -497,7 +510,7 @@ pub static CATALOG: &[Spec] = &[
     // --- Credentials (Macie) ---------------------------------------------------------
     spec("AWS_CREDENTIALS", C, r"(?:^|[^A-Za-z0-9/+=])(?P<v>[A-Za-z0-9/+=]{40})(?:$|[^A-Za-z0-9/+=])").kw(AWS_SECRET_KW).check(aws_secret_shape),
     spec("GCP_API_KEY", C, r"\bAIza[0-9A-Za-z_\-]{35}"),
-    spec("HTTP_BASIC_AUTH_HEADER", C, r"(?i:authorization)\s*:\s*(?i:basic)\s+[A-Za-z0-9+/]{4,}={0,2}").check(v::basic_auth),
+    spec("HTTP_BASIC_AUTH_HEADER", C, r"(?i:authorization)\s*:\s*(?i:basic)\s+[A-Za-z0-9+/]{4,}={0,2}").check(v::basic_auth).anchors(&["authorization"], 0, false),
     spec("JSON_WEB_TOKEN", C, r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{8,}").check(v::jwt),
     spec("OPENSSH_PRIVATE_KEY", C, r"-----BEGIN OPENSSH PRIVATE KEY-----"),
     spec("PGP_PRIVATE_KEY", C, r"-----BEGIN PGP PRIVATE KEY BLOCK-----"),
@@ -531,8 +544,8 @@ pub static CATALOG: &[Spec] = &[
     spec("POSTMAN_API_KEY", C, r"\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b"),
     spec("SQUARE_TOKEN", C, r"\bsq0(?:atp|csp)-[0-9A-Za-z_\-]{22,43}|\bEAAA[A-Za-z0-9_\-]{60}\b"),
     spec("MAILGUN_API_KEY", C, r"\bkey-[0-9a-f]{32}\b"),
-    spec("MAILCHIMP_API_KEY", C, r"\b[0-9a-f]{32}-us[0-9]{1,2}\b"),
-    spec("TELEGRAM_BOT_TOKEN", C, r"\b[0-9]{8,10}:AA[0-9A-Za-z_\-]{32,33}\b"),
+    spec("MAILCHIMP_API_KEY", C, r"\b[0-9a-f]{32}-us[0-9]{1,2}\b").anchors(&["-us"], 32, false),
+    spec("TELEGRAM_BOT_TOKEN", C, r"\b[0-9]{8,10}:AA[0-9A-Za-z_\-]{32,33}\b").anchors(&[":aa"], 10, false),
     spec("DOCKERHUB_TOKEN", C, r"\bdckr_pat_[A-Za-z0-9_\-]{27}\b"),
     spec("DOPPLER_TOKEN", C, r"\bdp\.(?:ct|pt|st(?:\.[a-z0-9_\-]{2,35})?|sa|scim|audit)\.[A-Za-z0-9]{40,44}\b"),
     spec("NEW_RELIC_KEY", C, r"\bNR(?:AK|AA|II|IQ|RA|SP)-[A-Za-z0-9_\-]{27,32}\b|\bpx-(?:dep|api)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"),
@@ -540,17 +553,17 @@ pub static CATALOG: &[Spec] = &[
     spec("GRAFANA_TOKEN", C, r"\bgl(?:c|sa)_[A-Za-z0-9_\-=+/]{32,}|\beyJrIjoi[A-Za-z0-9]{30,}={0,2}"),
     spec("DATABRICKS_TOKEN", C, r"\bdapi[a-f0-9]{32}(?:-[0-9])?\b"),
     spec("RUBYGEMS_API_KEY", C, r"\brubygems_[a-f0-9]{48}\b"),
-    spec("AZURE_STORAGE_KEY", C, r"(?i:AccountKey)=(?P<v>[A-Za-z0-9+/]{86}==)"),
-    spec("AZURE_DEVOPS_TOKEN", C, r"\b[A-Za-z0-9]{52}JQQJ99[A-Za-z0-9]{18}\b"),
-    spec("SALESFORCE_ACCESS_TOKEN", C, r"\b00[A-Za-z0-9]{13}![A-Za-z0-9_.]{96}\b"),
+    spec("AZURE_STORAGE_KEY", C, r"(?i:AccountKey)=(?P<v>[A-Za-z0-9+/]{86}==)").anchors(&["accountkey="], 0, false),
+    spec("AZURE_DEVOPS_TOKEN", C, r"\b[A-Za-z0-9]{52}JQQJ99[A-Za-z0-9]{18}\b").anchors(&["jqqj99"], 52, false),
+    spec("SALESFORCE_ACCESS_TOKEN", C, r"\b00[A-Za-z0-9]{13}![A-Za-z0-9_.]{96}\b").anchors(&["!"], 15, false),
     spec("SOURCEGRAPH_TOKEN", C, r"\bsgp_(?:[a-f0-9]{16}_)?[a-f0-9]{40}\b"),
     spec("SEGMENT_TOKEN", C, r"\bsgp_[A-Za-z0-9]{64}\b"),
     spec("TAVILY_API_KEY", C, r"\btvly-[A-Za-z0-9]{32}\b"),
     spec("GROQ_API_KEY", C, r"\bgsk_[A-Za-z0-9]{52}\b"),
     spec("MS_TEAMS_WEBHOOK", C, r"https://[a-z0-9.\-]+\.(?:webhook\.office|outlook\.office)\.com/webhook(?:b2)?/[0-9a-f\-]{36}@[0-9a-f\-]{36}/IncomingWebhook/[0-9a-f]{32}/[0-9a-f\-]{36}"),
     spec("PASSWORD_HASH", C, r"\$(?:1|2[abxy]?|5|6|8)\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,22}\$[./A-Za-z0-9]{22,86}|\$krb5asrep\$23\$[^:\s]+:[0-9a-f]{32}\$[0-9a-f]{64,}"),
-    spec("CREDENTIALS_IN_COMMAND", C, r"(?i:psexec)[^\n]*\s-u\s+\S+\s+-p\s+(?P<v>\S+)|(?i:connect-viserver)[^\n]*-Password\s+['\x22]?(?P<w>[^\s'\x22]+)").check(nonempty_secret),
-    spec("GENERIC_SECRET", C, r#"(?i)(?:secret|token|passw(?:or)?d|passwd|pwd|api[_\-. ]?key|apikey|access[_\-.]?key|auth[_\-.]?key|client[_\-.]?secret|private[_\-.]?key|unseal key \d)[A-Za-z0-9_\-.]{0,20}['"]?\s*(?:[:=]|=>|:=|\s)\s*[@'"`]?(?P<v>[A-Za-z0-9_\-+/=.!$%*#@^&~]{8,128})"#).check(v::generic_secret).check_lead(not_retired_vendor_format),
+    spec("CREDENTIALS_IN_COMMAND", C, r"(?i:psexec)[^\n]*\s-u\s+\S+\s+-p\s+(?P<v>\S+)|(?i:connect-viserver)[^\n]*-Password\s+['\x22]?(?P<w>[^\s'\x22]+)").check(nonempty_secret).anchors(&["psexec", "connect-viserver"], 0, false),
+    spec("GENERIC_SECRET", C, r#"(?i)(?:secret|token|passw(?:or)?d|passwd|pwd|api[_\-. ]?key|apikey|access[_\-.]?key|auth[_\-.]?key|client[_\-.]?secret|private[_\-.]?key|unseal key \d)[A-Za-z0-9_\-.]{0,20}['"]?\s*(?:[:=]|=>|:=|\s)\s*[@'"`]?(?P<v>[A-Za-z0-9_\-+/=.!$%*#@^&~]{8,128})"#).check(v::generic_secret).check_lead(not_retired_vendor_format).anchors(&["secret", "token", "passw", "pwd", "key"], 16, false),
     // --- Financial -------------------------------------------------------------------
     spec("BANK_ACCOUNT_NUMBER", F, ACCOUNT).kw(BANK),
     spec("FRANCE_BANK_ACCOUNT_NUMBER", F, r"\b(?:FR\d{2}[ ]?)?\d{5}[ ]?\d{5}[ ]?[0-9A-Z]{11}[ ]?\d{2}\b|\bFR\d{2}(?:[ ]?[0-9A-Z]{4}){5}[ ]?[0-9A-Z]{3}\b").kw(BANK).check(fr_bank),
@@ -558,9 +571,9 @@ pub static CATALOG: &[Spec] = &[
     spec("ITALY_BANK_ACCOUNT_NUMBER", F, r"\bIT\d{2}[ ]?[A-Z](?:[ ]?[0-9A-Z]){22}\b").kw(BANK).check(it_bank),
     spec("SPAIN_BANK_ACCOUNT_NUMBER", F, r"\b(?:ES\d{2}[ ]?)?\d{4}[ -]?\d{4}[ -]?\d{2}[ -]?\d{10}\b|\bES\d{2}(?:[ ]?\d{4}){5}\b").kw(BANK).check(es_bank),
     spec("UK_BANK_ACCOUNT_NUMBER", F, r"\bGB\d{2}[ ]?[A-Z]{4}(?:[ ]?\d{4}){3}[ ]?\d{2}\b|\b\d{2}-\d{2}-\d{2}[ ]+\d{8}\b").kw(BANK).check(gb_bank),
-    spec("INTERNATIONAL_BANK_ACCOUNT_NUMBER", F, r"\b[A-Z]{2}\d{2}(?:[ ]?[0-9A-Z]{4}){2,7}(?:[ ]?[0-9A-Z]{1,3})?\b").check(v::iban),
+    spec("INTERNATIONAL_BANK_ACCOUNT_NUMBER", F, r"\b[A-Z]{2}\d{2}(?:[ ]?[0-9A-Z]{4}){2,7}(?:[ ]?[0-9A-Z]{1,3})?\b").check(v::iban).digit_run(g::IBAN),
     spec("CREDIT_CARD_NUMBER", F, r"\b(?:\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{4}(?:[ -]?\d{1,3})?|\d{4}[ -]?\d{6}[ -]?\d{5}|\d{12,19})\b").kw(CARD).check(v::credit_card),
-    spec("CREDIT_CARD_NUMBER_(NO_KEYWORD)", F, r"\b(?:\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{4}(?:[ -]?\d{1,3})?|\d{4}[ -]?\d{6}[ -]?\d{5}|\d{12,19})\b").absent(CARD).check(v::credit_card).not_recommended(),
+    spec("CREDIT_CARD_NUMBER_(NO_KEYWORD)", F, r"\b(?:\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{4}(?:[ -]?\d{1,3})?|\d{4}[ -]?\d{6}[ -]?\d{5}|\d{12,19})\b").absent(CARD).check(v::credit_card).digit_run(g::CARD).not_recommended(),
     spec("CREDIT_CARD_MAGNETIC_STRIPE", F, r"%B\d{13,19}\^[A-Za-z /.\-]{2,26}\^\d{7,}|;\d{13,19}=\d{7,}\?").kw(STRIPE_DATA),
     spec("CREDIT_CARD_SECURITY_CODE", F, r"\b\d{3,4}\b").kw(CVV),
     spec("CREDIT_CARD_EXPIRATION", F, r"\b(?:0[1-9]|1[0-2])\s?[/\-]\s?(?:20)?\d{2}\b").kw(EXPIRY).check(v::card_expiration),
@@ -665,13 +678,13 @@ pub static CATALOG: &[Spec] = &[
     spec("SPAIN_PHONE_NUMBER", P, r"(?:\+34[ ]?)?\b[6789]\d{2}[ ]?\d{3}[ ]?\d{3}\b").kw(PHONE),
     spec("BRAZIL_PHONE_NUMBER", P, r"(?:\+55[ ]?)?\(?\b\d{2}\)?[ ]?9?\d{4}-?\d{4}\b").kw(PHONE),
     spec("DATE_OF_BIRTH", P, r"\b(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])\b|\b(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)?\d{2}\b").kw(DOB).check(v::plausible_date),
-    spec("LATITUDE_LONGITUDE", P, r"-?\b(?:[1-8]?\d)\.\d{4,10},\s?-?(?:1[0-7]\d|\d{1,2})\.\d{4,10}\b").check(v::lat_long).not_recommended(),
-    spec("HTTP_COOKIE", P, r"(?i:\bset-cookie|\bcookie):\s*[A-Za-z0-9_.\-]+=[^\s;]{8,}").not_recommended(),
+    spec("LATITUDE_LONGITUDE", P, r"-?\b(?:[1-8]?\d)\.\d{4,10},\s?-?(?:1[0-7]\d|\d{1,2})\.\d{4,10}\b").check(v::lat_long).digit_run(g::DECIMALS).not_recommended(),
+    spec("HTTP_COOKIE", P, r"(?i:\bset-cookie|\bcookie):\s*[A-Za-z0-9_.\-]+=[^\s;]{8,}").anchors(&["cookie"], 4, false).not_recommended(),
     spec("VEHICLE_IDENTIFICATION_NUMBER", P, r"\b[A-HJ-NPR-Z0-9]{17}\b").kw(VIN_KW).check(v::vin),
-    spec("NAME", P, r"(?i:\b(?:name|full name|first name|last name|surname|nom|nombre|vorname|nachname|cognome))\s*[:=]\s*(?P<v>[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){1,3})\b").not_recommended(),
-    spec("ADDRESS", P, r"\b\d{1,5}[ ](?:[A-Z][a-z]+[ ]){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Square)\b\.?(?:,?[ ](?:Apt|Suite|Unit)\.?[ ]\w+)?").not_recommended(),
+    spec("NAME", P, r"(?i:\b(?:name|full name|first name|last name|surname|nom|nombre|vorname|nachname|cognome))\s*[:=]\s*(?P<v>[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){1,3})\b").anchors(&["name", "nom", "nombre", "surname", "vorname", "nachname", "cognome"], 6, true).not_recommended(),
+    spec("ADDRESS", P, r"\b\d{1,5}[ ](?:[A-Z][a-z]+[ ]){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Square)\b\.?(?:,?[ ](?:Apt|Suite|Unit)\.?[ ]\w+)?").digit_run(g::HOUSE_NUMBER).not_recommended(),
     // --- China (Arca additions) ------------------------------------------------------
-    spec("CHINA_RESIDENT_IDENTITY_CARD_NUMBER", P, r"\b[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]\b").check(v::china_resident_id),
+    spec("CHINA_RESIDENT_IDENTITY_CARD_NUMBER", P, r"\b[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]\b").check(v::china_resident_id).digit_run(g::RESIDENT_ID),
     spec("CHINA_UNIFIED_SOCIAL_CREDIT_CODE", P, r"\b[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}\b").kw(CHINA_USCC).check(v::china_uscc),
     spec("CHINA_PHONE_NUMBER", P, r"(?:\+86[ \-]?)?\b1[3-9]\d[ \-]?\d{4}[ \-]?\d{4}\b").kw(PHONE),
     spec("CHINA_UNIONPAY_CARD_NUMBER", F, r"\b62\d{2}[ \-]?\d{4}[ \-]?\d{4}[ \-]?\d{4,7}\b").kw(CARD).check(v::unionpay),

@@ -1,14 +1,15 @@
-//! Detection over extracted text: one keyword pass (Aho-Corasick), one prefilter pass
-//! (a `RegexSet` over identifiers that need no keyword), then per-identifier regexes
-//! and validators only where they can match.
+//! Detection over extracted text: one Aho-Corasick pass for keywords and anchors and one
+//! digit-run scan (see [`crate::gate`]), then per-identifier regexes and validators only
+//! in the windows where they can match.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder};
 
 use crate::ScanError;
+use crate::automaton::{Anchor, Automaton, AutomatonBuilder};
 use crate::catalog::{CATALOG, Category, KeywordRule, LEAD_BYTES, Spec, canonical_id};
 use crate::custom::{AllowList, CustomDataIdentifier, SeverityLevel};
-use crate::report::{Location, Occurrence};
+use crate::gate::{Gate, RunShape, UNBOUNDED_REACH, digit_runs, literal_anchors};
+use crate::report::{LineIndex, Location, Occurrence};
 
 /// Macie's proximity for managed identifiers in unstructured text.
 pub const KEYWORD_DISTANCE: usize = 30;
@@ -92,12 +93,14 @@ pub(crate) struct Compiled {
 /// The compiled detection program shared by all scans with the same settings.
 pub(crate) struct Detector {
     pub identifiers: Vec<Compiled>,
-    keywords: Option<AhoCorasick>,
-    keyword_owner: Vec<Vec<usize>>,
-    keyword_alnum_edges: Vec<(bool, bool)>,
-    /// Prefilter over identifiers that run without a keyword.
-    free_set: RegexSet,
-    free_index: Vec<usize>,
+    /// Keywords of every identifier and anchors of the identifiers that need none.
+    automaton: Automaton,
+    /// Identifiers that need no keyword and are found through a digit run:
+    /// `(identifier, shape, reach)`, `reach` the most bytes a match extends past the run.
+    digit_gated: Vec<(usize, RunShape, usize)>,
+    /// Identifiers that need no keyword and have nothing cheaper to search for than their
+    /// own regex (whose literal prefilter, if any, still applies).
+    whole_text: Vec<usize>,
     allow_regex: Vec<Regex>,
     allow_words: Vec<String>,
 }
@@ -114,15 +117,13 @@ fn ascii_pattern(pattern: &str) -> String {
     pattern.replace(r"\b", r"(?-u:\b)").replace(r"\d", "[0-9]").replace(r"\s", r"[\t\n\x0B\x0C\r ]")
 }
 
-fn keyword_variants(keyword: &str) -> Vec<String> {
-    let lower = keyword.to_lowercase();
-    let mut out = vec![lower.clone()];
-    if lower.contains(' ') {
-        for sep in ["_", "-", ""] {
-            out.push(lower.replace(' ', sep));
-        }
-    }
-    out
+/// The most bytes a match of `regex` spans, or [`UNBOUNDED_REACH`] for unbounded patterns.
+fn reach(regex: &Regex) -> usize {
+    regex_syntax::parse(regex.as_str())
+        .ok()
+        .and_then(|hir| hir.properties().maximum_len())
+        .unwrap_or(UNBOUNDED_REACH)
+        .min(UNBOUNDED_REACH)
 }
 
 impl Detector {
@@ -133,27 +134,8 @@ impl Detector {
     ) -> Result<Self, ScanError> {
         selection.validate()?;
         let mut identifiers = Vec::new();
-        let mut keyword_patterns: Vec<String> = Vec::new();
-        let mut keyword_owner: Vec<Vec<usize>> = Vec::new();
-        let mut add_keywords = |keywords: &mut dyn Iterator<Item = String>, owner: usize| {
-            for keyword in keywords {
-                for variant in keyword_variants(&keyword) {
-                    if variant.is_empty() {
-                        continue;
-                    }
-                    if let Some(position) = keyword_patterns.iter().position(|k| *k == variant) {
-                        if let Some(owners) = keyword_owner.get_mut(position)
-                            && !owners.contains(&owner)
-                        {
-                            owners.push(owner);
-                        }
-                    } else {
-                        keyword_patterns.push(variant);
-                        keyword_owner.push(vec![owner]);
-                    }
-                }
-            }
-        };
+        let mut automaton = AutomatonBuilder::default();
+        let mut gates: Vec<Option<Gate>> = Vec::new();
         for spec in CATALOG.iter().filter(|spec| selection.selects(spec)) {
             let regex = RegexBuilder::new(&ascii_pattern(spec.pattern))
                 .case_insensitive(spec.case_insensitive)
@@ -164,7 +146,10 @@ impl Detector {
                     message: error.to_string(),
                 })?;
             let index = identifiers.len();
-            add_keywords(&mut spec.keywords.iter().map(|k| k.to_string()), index);
+            for keyword in spec.keywords {
+                automaton.keyword(keyword, index);
+            }
+            gates.push(spec.gate);
             identifiers.push(Compiled {
                 kind: IdentifierKind::Managed { id: spec.id, category: spec.category },
                 regex,
@@ -186,7 +171,10 @@ impl Detector {
             )?;
             let index = identifiers.len();
             let keywords = identifier.keywords.clone().unwrap_or_default();
-            add_keywords(&mut keywords.iter().cloned(), index);
+            for keyword in &keywords {
+                automaton.keyword(keyword, index);
+            }
+            gates.push(None);
             identifiers.push(Compiled {
                 kind: IdentifierKind::Custom {
                     name: identifier.name.clone(),
@@ -207,66 +195,35 @@ impl Detector {
                 generic: false,
             });
         }
-        // The keyword search reports the longest keyword at a position; it carries the
-        // owners of every keyword it contains, so "credit card number" still counts for
-        // identifiers keyed on "card number".
-        let contained_owners: Vec<Vec<usize>> = keyword_patterns
-            .iter()
-            .map(|pattern| {
-                let mut owners: Vec<usize> = Vec::new();
-                for (other, other_owners) in keyword_patterns.iter().zip(&keyword_owner) {
-                    if contains_word(pattern, other) {
-                        for owner in other_owners {
-                            if !owners.contains(owner) {
-                                owners.push(*owner);
-                            }
-                        }
+        // Identifiers that need no keyword: say where each can match.
+        let mut digit_gated = Vec::new();
+        let mut whole_text = Vec::new();
+        for (index, (identifier, gate)) in identifiers.iter().zip(&gates).enumerate() {
+            if identifier.rule == KeywordRule::Required {
+                continue;
+            }
+            let after = reach(&identifier.regex);
+            match gate {
+                Some(Gate::DigitRun(check)) => digit_gated.push((index, *check, after)),
+                Some(Gate::Anchors { words, before, word }) => {
+                    for literal in *words {
+                        let anchor =
+                            Anchor { identifier: index, before: *before, after, word: *word };
+                        automaton.anchor(literal, anchor);
                     }
                 }
-                owners
-            })
-            .collect();
-        let keyword_owner = contained_owners;
-        let keyword_alnum_edges = keyword_patterns
-            .iter()
-            .map(|k| {
-                (
-                    k.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()),
-                    k.chars().last().is_some_and(|c| c.is_ascii_alphanumeric()),
-                )
-            })
-            .collect();
-        let keywords = if keyword_patterns.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                    .build(&keyword_patterns)
-                    .map_err(|error| ScanError::InvalidPattern {
-                        id: "keywords".into(),
-                        message: error.to_string(),
-                    })?,
-            )
-        };
-        let free_index: Vec<usize> = identifiers
-            .iter()
-            .enumerate()
-            .filter(|(_, identifier)| identifier.rule != KeywordRule::Required)
-            .map(|(index, _)| index)
-            .collect();
-        let free_set = RegexSetBuilder::new(
-            free_index.iter().filter_map(|i| identifiers.get(*i)).map(|c| c.regex.as_str()),
-        )
-        .size_limit(1 << 26)
-        .dfa_size_limit(1 << 26)
-        .build()
-        .map_err(|error| ScanError::InvalidPattern {
-            id: "prefilter".into(),
-            message: error.to_string(),
-        })?;
+                None => match literal_anchors(identifier.regex.as_str()) {
+                    Some((literals, before)) => {
+                        for literal in &literals {
+                            let anchor = Anchor { identifier: index, before, after, word: false };
+                            automaton.anchor(literal, anchor);
+                        }
+                    }
+                    None => whole_text.push(index),
+                },
+            }
+        }
+        let automaton = automaton.build()?;
         let mut allow_regex = Vec::new();
         let mut allow_words = Vec::new();
         for list in allow_lists {
@@ -277,16 +234,7 @@ impl Detector {
             }
             allow_words.extend(list.words().into_iter().map(|w| w.to_lowercase()));
         }
-        Ok(Self {
-            identifiers,
-            keywords,
-            keyword_owner,
-            keyword_alnum_edges,
-            free_set,
-            free_index,
-            allow_regex,
-            allow_words,
-        })
+        Ok(Self { identifiers, automaton, digit_gated, whole_text, allow_regex, allow_words })
     }
 
     fn allowed(&self, value: &str) -> bool {
@@ -298,37 +246,17 @@ impl Detector {
             || self.allow_regex.iter().any(|r| r.is_match(value))
     }
 
-    /// Keyword hits in `text`: (start, end, identifier indexes).
-    fn keyword_hits<'a>(&'a self, text: &'a str) -> Vec<(usize, usize, &'a [usize])> {
-        let Some(automaton) = &self.keywords else { return Vec::new() };
-        let bytes = text.as_bytes();
-        let mut hits = Vec::new();
-        for found in automaton.find_iter(text) {
-            let pattern = found.pattern().as_usize();
-            let (alnum_start, alnum_end) =
-                self.keyword_alnum_edges.get(pattern).copied().unwrap_or((false, false));
-            let before = found.start().checked_sub(1).and_then(|i| bytes.get(i)).copied();
-            let after = bytes.get(found.end()).copied();
-            // A keyword inside a longer word or token does not count.
-            if alnum_start && before.is_some_and(|b| b.is_ascii_alphanumeric()) {
-                continue;
-            }
-            if alnum_end && after.is_some_and(|b| b.is_ascii_alphanumeric()) {
-                continue;
-            }
-            if let Some(owners) = self.keyword_owner.get(pattern) {
-                hits.push((found.start(), found.end(), owners.as_slice()));
-            }
-        }
-        hits
-    }
-
     /// Finds every valid detection in `text`. `context` is text whose keywords count for the
     /// whole segment (a column name or a JSON path); `structured` segments (cells, record
     /// values) accept a keyword anywhere in the segment rather than within a distance.
     pub fn detect(&self, text: &str, context: &str, structured: bool, out: &mut Vec<Hit>) {
-        let hits = self.keyword_hits(text);
-        let context_hits = if context.is_empty() { Vec::new() } else { self.keyword_hits(context) };
+        let mut hits = Vec::new();
+        let mut windows = Vec::new();
+        self.automaton.search(text, &mut hits, Some(&mut windows));
+        let mut context_hits = Vec::new();
+        if !context.is_empty() {
+            self.automaton.search(context, &mut context_hits, None);
+        }
         let mut has_keyword = vec![false; self.identifiers.len()];
         for (_, _, owners) in hits.iter().chain(context_hits.iter()) {
             for owner in owners.iter() {
@@ -387,26 +315,38 @@ impl Detector {
                 }
             }
         }
-        // Identifiers without keywords: prefilter first.
-        if self.free_index.is_empty() {
-            return;
+        // Identifiers without keywords: only where their gates say they can match.
+        if !self.digit_gated.is_empty() {
+            let bytes = text.as_bytes();
+            digit_runs(bytes, |start, end| {
+                for (index, shape, reach) in &self.digit_gated {
+                    if shape.accepts(bytes, start, end) {
+                        windows.push((
+                            *index,
+                            start.saturating_sub(*reach),
+                            (end + reach).min(text.len()),
+                        ));
+                    }
+                }
+            });
         }
-        // Slices of about PREFILTER_SLICE bytes cut at line ends: the set says which
-        // identifiers can match in each slice, and only those run there. Sensitive data
-        // is sparse, so most slices run none.
-        let mut slice_start = 0;
-        while slice_start < text.len() {
-            let mut slice_end = floor_boundary(text, slice_start + PREFILTER_SLICE);
-            if slice_end < text.len() {
-                let search = text.as_bytes().get(slice_end..).unwrap_or_default();
-                slice_end = memchr::memchr(b'\n', search).map_or(text.len(), |i| slice_end + i + 1);
+        windows.sort_unstable();
+        let mut merged: Option<(usize, usize, usize)> = None;
+        for (index, start, end) in windows {
+            match merged.as_mut() {
+                Some(last) if last.0 == index && start <= last.2 => last.2 = last.2.max(end),
+                _ => {
+                    if let Some((index, start, end)) = merged.replace((index, start, end)) {
+                        self.free_hits(index, text, start, end, &near, out);
+                    }
+                }
             }
-            let slice = text.get(slice_start..slice_end).unwrap_or_default();
-            for set_index in self.free_set.matches(slice).iter() {
-                let Some(index) = self.free_index.get(set_index).copied() else { continue };
-                self.free_hits(index, text, slice_start, slice_end, &near, out);
-            }
-            slice_start = slice_end;
+        }
+        if let Some((index, start, end)) = merged {
+            self.free_hits(index, text, start, end, &near, out);
+        }
+        for index in &self.whole_text {
+            self.free_hits(*index, text, 0, text.len(), &near, out);
         }
     }
 
@@ -482,19 +422,6 @@ impl Detector {
 /// longest value a keyword-gated identifier matches.
 const WINDOW_MARGIN: usize = 256;
 
-/// Bytes of text per prefilter slice for identifiers that need no keyword.
-const PREFILTER_SLICE: usize = 16 * 1024;
-
-/// `needle` occurs in `haystack` with no ASCII letter or digit right before or after it.
-fn contains_word(haystack: &str, needle: &str) -> bool {
-    haystack.match_indices(needle).any(|(at, _)| {
-        let before = haystack.get(..at).and_then(|s| s.chars().last());
-        let after = haystack.get(at + needle.len()..).and_then(|s| s.chars().next());
-        !before.is_some_and(|c| c.is_ascii_alphanumeric())
-            && !after.is_some_and(|c| c.is_ascii_alphanumeric())
-    })
-}
-
 /// The text before `at` on its line, at most `LEAD_BYTES` of it.
 fn line_lead(text: &str, at: usize) -> &str {
     let at = floor_boundary(text, at);
@@ -569,6 +496,9 @@ impl<'d> Collector<'d> {
         // Overlapping hits of the same identifier (e.g. alternations) count once.
         self.hits.sort_by_key(|hit| (hit.identifier, hit.start));
         let mut last: Option<(usize, usize)> = None;
+        // Occurrences to report: (identifier, start, end), at most MAX_OCCURRENCES each.
+        let mut kept: Vec<(usize, usize, usize)> = Vec::new();
+        let (mut current, mut taken) = (usize::MAX, 0);
         for hit in &self.hits {
             if let Some((identifier, end)) = last
                 && identifier == hit.identifier
@@ -579,17 +509,27 @@ impl<'d> Collector<'d> {
             last = Some((hit.identifier, hit.end));
             let Some(tally) = self.tallies.get_mut(hit.identifier) else { continue };
             tally.count += 1;
-            if tally.occurrences.len() < MAX_OCCURRENCES {
-                tally.occurrences.push(location.occurrence(text, hit.start, hit.end));
-                if self.reveal {
-                    tally.samples.push(
-                        text.get(hit.start..hit.end)
-                            .unwrap_or_default()
-                            .chars()
-                            .take(128)
-                            .collect(),
-                    );
-                }
+            if hit.identifier != current {
+                (current, taken) = (hit.identifier, tally.occurrences.len());
+            }
+            if taken < MAX_OCCURRENCES {
+                kept.push((hit.identifier, hit.start, hit.end));
+                taken += 1;
+            }
+        }
+        if kept.is_empty() {
+            return;
+        }
+        let offsets =
+            kept.iter().flat_map(|(_, start, end)| LineIndex::wanted(*start, *end)).collect();
+        let lines = LineIndex::new(text, offsets);
+        for (identifier, start, end) in kept {
+            let Some(tally) = self.tallies.get_mut(identifier) else { continue };
+            tally.occurrences.push(location.occurrence(start, end, &lines));
+            if self.reveal {
+                tally
+                    .samples
+                    .push(text.get(start..end).unwrap_or_default().chars().take(128).collect());
             }
         }
     }
@@ -623,6 +563,22 @@ mod tests {
         let all = detector(ManagedSelection::All);
         assert_eq!(all.identifiers.len(), CATALOG.len());
         assert!(CATALOG.len() >= 115, "catalog has {}", CATALOG.len());
+    }
+
+    #[test]
+    fn identifiers_without_keywords_have_gates() {
+        // A whole-text regex pass costs as much as all gates together: only an identifier
+        // whose own regex has a cheap literal prefilter may go without one.
+        let all = detector(ManagedSelection::All);
+        let whole: Vec<&str> = all
+            .whole_text
+            .iter()
+            .filter_map(|i| match all.identifiers.get(*i).map(|c| &c.kind) {
+                Some(IdentifierKind::Managed { id, .. }) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(whole, vec!["TWILIO_CREDENTIALS"]);
     }
 
     #[test]

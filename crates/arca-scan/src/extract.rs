@@ -405,7 +405,7 @@ impl Extraction<'_, '_> {
             };
             if cut > 0 {
                 let piece = carry.get(..cut).unwrap_or_default();
-                let text = String::from_utf8_lossy(piece);
+                let text = utf8_text(piece);
                 self.collector.segment(&text, "", &Location::Text { first_line: line });
                 line += memchr::memchr_iter(b'\n', piece).count() as u64;
                 carry.drain(..cut);
@@ -501,7 +501,7 @@ impl Extraction<'_, '_> {
                         self.walk_json(&value, index, &mut path);
                     }
                     Err(_) => {
-                        let text = String::from_utf8_lossy(trimmed);
+                        let text = utf8_text(trimmed);
                         self.collector.segment(
                             &text,
                             "",
@@ -535,7 +535,7 @@ impl Extraction<'_, '_> {
                 return Ok(());
             }
             row += 1;
-            split_fields(&String::from_utf8_lossy(&record), delimiter, &mut fields);
+            split_fields(&utf8_text(&record), delimiter, &mut fields);
             if row == 1 {
                 header = fields.clone();
             }
@@ -843,6 +843,13 @@ fn read_line_bounded(
 }
 
 /// Fills `buffer` unless the stream ends first.
+/// `bytes` as text, invalid UTF-8 replaced. Checks with `str::from_utf8` first, whose
+/// ASCII fast path is several times quicker than the lossy decoder's on valid text.
+pub(crate) fn utf8_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    std::str::from_utf8(bytes)
+        .map_or_else(|_| String::from_utf8_lossy(bytes), std::borrow::Cow::Borrowed)
+}
+
 fn read_full(reader: &mut dyn Read, buffer: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buffer.len() {

@@ -28,12 +28,14 @@
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod automaton;
 mod avro;
 pub mod catalog;
 mod custom;
 mod detect;
 mod error;
 mod extract;
+mod gate;
 mod office;
 mod parquet_rows;
 mod pdf;

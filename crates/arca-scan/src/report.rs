@@ -83,16 +83,52 @@ pub enum Occurrence {
     },
 }
 
+/// Line (counted from 0) and column (from 1) of chosen offsets of a text, found in one
+/// forward sweep however many occurrences a long segment has.
+pub(crate) struct LineIndex {
+    /// `(offset, newlines before it, column)`, sorted by offset.
+    offsets: Vec<(usize, u64, u64)>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(text: &str, mut offsets: Vec<usize>) -> Self {
+        offsets.sort_unstable();
+        offsets.dedup();
+        let bytes = text.as_bytes();
+        let (mut at, mut newlines, mut line_start) = (0, 0u64, 0);
+        let offsets = offsets
+            .into_iter()
+            .map(|offset| {
+                let offset = offset.min(bytes.len());
+                let between = bytes.get(at..offset).unwrap_or_default();
+                newlines += memchr::memchr_iter(b'\n', between).count() as u64;
+                if let Some(i) = memchr::memrchr(b'\n', between) {
+                    line_start = at + i + 1;
+                }
+                at = offset;
+                let column = text.get(line_start..offset).map_or(0, |s| s.chars().count()) as u64;
+                (offset, newlines, column + 1)
+            })
+            .collect();
+        Self { offsets }
+    }
+
+    fn line_of(&self, offset: usize) -> (u64, u64) {
+        let index = self.offsets.partition_point(|(at, _, _)| *at < offset);
+        self.offsets.get(index).map_or((0, 1), |(_, line, column)| (*line, *column))
+    }
+
+    /// The offsets an occurrence of `start..end` asks for.
+    pub(crate) fn wanted(start: usize, end: usize) -> [usize; 2] {
+        [start, end.saturating_sub(1).max(start)]
+    }
+}
+
 impl Location {
-    /// The occurrence of the span `start..end` of `text` at this location.
-    pub(crate) fn occurrence(&self, text: &str, start: usize, end: usize) -> Occurrence {
-        let line_of = |offset: usize| -> (u64, u64) {
-            let before = text.as_bytes().get(..offset).unwrap_or_default();
-            let newlines = memchr::memchr_iter(b'\n', before).count() as u64;
-            let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-            let column = text.get(line_start..offset).map_or(0, |s| s.chars().count()) as u64 + 1;
-            (newlines, column)
-        };
+    /// The occurrence of the span `start..end` of `text` at this location; `lines` holds
+    /// the offsets [`LineIndex::wanted`] names.
+    pub(crate) fn occurrence(&self, start: usize, end: usize, lines: &LineIndex) -> Occurrence {
+        let line_of = |offset: usize| lines.line_of(offset);
         match self {
             Location::Text { first_line } => {
                 let (start_line, column) = line_of(start);
