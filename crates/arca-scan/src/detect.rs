@@ -8,7 +8,7 @@ use crate::ScanError;
 use crate::automaton::{Anchor, Automaton, AutomatonBuilder};
 use crate::catalog::{CATALOG, Category, KeywordRule, LEAD_BYTES, Spec, canonical_id};
 use crate::custom::{AllowList, CustomDataIdentifier, SeverityLevel};
-use crate::gate::{Gate, RunShape, UNBOUNDED_REACH, digit_runs, literal_anchors};
+use crate::gate::{Gate, RunShape, UNBOUNDED_REACH, candidate_runs, literal_anchors};
 use crate::report::{LineIndex, Location, Occurrence};
 
 /// Macie's proximity for managed identifiers in unstructured text.
@@ -318,7 +318,7 @@ impl Detector {
         // Identifiers without keywords: only where their gates say they can match.
         if !self.digit_gated.is_empty() {
             let bytes = text.as_bytes();
-            digit_runs(bytes, |start, end| {
+            candidate_runs(bytes, |start, end| {
                 for (index, shape, reach) in &self.digit_gated {
                     if shape.accepts(bytes, start, end) {
                         windows.push((
@@ -579,6 +579,25 @@ mod tests {
             })
             .collect();
         assert_eq!(whole, vec!["TWILIO_CREDENTIALS"]);
+    }
+
+    #[test]
+    fn custom_identifiers_without_keywords_by_anchor_or_whole_text() {
+        let custom: Vec<CustomDataIdentifier> = [
+            r#"{"name":"order id","regex":"ORD-[0-9]{6}"}"#,
+            r#"{"name":"six digits","regex":"\\b[0-9]{6}\\b"}"#,
+        ]
+        .iter()
+        .map(|body| serde_json::from_str(body).unwrap())
+        .collect();
+        let detector = Detector::new(&ManagedSelection::None, &custom, &[]).unwrap();
+        assert_eq!(detector.whole_text, vec![1]);
+        let text = format!("{}ord-123456 and ORD-654321, then 777777", "filler ".repeat(2000));
+        let mut hits = Vec::new();
+        detector.detect(&text, "", false, &mut hits);
+        let found: Vec<(usize, &str)> =
+            hits.iter().map(|h| (h.identifier, &text[h.start..h.end])).collect();
+        assert_eq!(found, vec![(0, "ORD-654321"), (1, "123456"), (1, "654321"), (1, "777777")]);
     }
 
     #[test]

@@ -9,6 +9,11 @@
 
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
+#[cfg(test)]
+fn digit_mask(word: u64) -> u64 {
+    range_mask(word, b'0', b'9')
+}
+
 /// Bytes searched on a side of a gate hit when the identifier's matches are unbounded.
 pub(crate) const UNBOUNDED_REACH: usize = 4096;
 
@@ -109,70 +114,120 @@ const MAX_ANCHOR_LEN: usize = 16;
 /// More literals than this mean the pattern is a class more than a literal.
 const MAX_ANCHORS: usize = 64;
 
-/// Calls `found` with each maximal run of ASCII digits in `bytes`, as `(start, end)`.
-pub(crate) fn digit_runs(bytes: &[u8], mut found: impl FnMut(usize, usize)) {
-    // Sixty-four bytes at a time become a bitmap of digits; runs are read off its edges, so
-    // digit-free text costs a few word operations a block and a run two bit scans.
-    let mut open: Option<usize> = None;
-    let mut previous_digit = 0u64;
-    let mut base = 0;
-    let mut blocks = bytes.chunks_exact(BLOCK);
-    let mut tail = [0u8; BLOCK];
-    let rest = blocks.remainder();
-    if let Some(copy) = tail.get_mut(..rest.len()) {
-        copy.copy_from_slice(rest);
-    }
-    for block in blocks.by_ref().chain(std::iter::once(&tail[..])) {
-        let digits = digit_bitmap(block);
-        let shifted = (digits << 1) | previous_digit;
-        let mut starts = digits & !shifted;
-        let mut ends = !digits & shifted;
-        loop {
-            let next = if open.is_none() { starts } else { ends };
-            if next == 0 {
-                break;
+/// Calls `found` with each maximal run of ASCII digits in `bytes`, as `(start, end)`, that
+/// some [`RunShape`] here can accept: runs of four or more digits, runs of two or more right
+/// after two capital letters, and runs followed by a space and a capital letter. The other
+/// runs (the "05" and "12" of every timestamp) are left out without being looked at.
+pub(crate) fn candidate_runs(bytes: &[u8], mut found: impl FnMut(usize, usize)) {
+    // Sixty-four bytes at a time become bitmaps of digits, capitals and spaces; the
+    // conditions are word operations on them and their neighbours, so text without digits
+    // costs a few operations a block, and only candidate runs are read byte by byte.
+    let blocks = bytes.len() / BLOCK + 1;
+    let mut previous = ClassMaps::default();
+    let mut current = ClassMaps::of(bytes, 0);
+    for block in 0..blocks {
+        let next = ClassMaps::of(bytes, block + 1);
+        let digits = current.digit;
+        if digits != 0 {
+            let after = |maps: u64, next_maps: u64, k: u32| (maps >> k) | (next_maps << (64 - k));
+            let before =
+                |maps: u64, previous_maps: u64, k: u32| (maps << k) | (previous_maps >> (64 - k));
+            let digit_before = before(digits, previous.digit, 1);
+            let starts = digits & !digit_before;
+            let ends = !digits & digit_before;
+            let digit_after = |k| after(digits, next.digit, k);
+            let four = starts & digit_after(1) & digit_after(2) & digit_after(3);
+            let capitals =
+                before(current.upper, previous.upper, 1) & before(current.upper, previous.upper, 2);
+            let country = starts & capitals & digit_after(1);
+            let spaced = ends & current.space & after(current.upper, next.upper, 1);
+            let base = block * BLOCK;
+            for start in bit_positions(four | country) {
+                let start = base + start;
+                let length = bytes
+                    .get(start..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+                found(start, start + length);
             }
-            let bit = next.trailing_zeros() as usize;
-            let clear = !(1u64 << bit);
-            match open.take() {
-                None => {
-                    open = Some(base + bit);
-                    starts &= clear;
-                }
-                Some(start) => {
-                    found(start, base + bit);
-                    ends &= clear;
+            for end in bit_positions(spaced) {
+                let end = base + end;
+                let head = bytes.get(..end).unwrap_or_default();
+                let length = head.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+                // Runs of four or more were reported from their start.
+                if length < 4 && !(length >= 2 && country_before(bytes, end - length)) {
+                    found(end - length, end);
                 }
             }
         }
-        previous_digit = digits >> 63;
-        base += BLOCK;
+        previous = current;
+        current = next;
     }
-    // The zero padding ends any run still open at the end of the text.
-    debug_assert!(open.is_none());
+}
+
+fn country_before(bytes: &[u8], start: usize) -> bool {
+    byte(bytes, start.checked_sub(1)).is_ascii_uppercase()
+        && byte(bytes, start.checked_sub(2)).is_ascii_uppercase()
+}
+
+/// Positions of the set bits of `bits`, lowest first.
+fn bit_positions(mut bits: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        let bit = bits.trailing_zeros() as usize;
+        bits &= bits.wrapping_sub(1);
+        (bit < 64).then_some(bit)
+    })
 }
 
 const BLOCK: usize = 64;
 
-/// Bit `i` set when byte `i` of the 64-byte `block` is an ASCII digit.
-fn digit_bitmap(block: &[u8]) -> u64 {
-    let mut bits = 0u64;
-    for (index, word) in block.chunks_exact(8).enumerate() {
-        let word = <[u8; 8]>::try_from(word).map_or(0, u64::from_le_bytes);
-        bits |= byte_bits(digit_mask(word)) << (8 * index);
-    }
-    bits
+/// Bitmaps of one 64-byte block, bit `i` for byte `i`.
+#[derive(Debug, Default, Clone, Copy)]
+struct ClassMaps {
+    digit: u64,
+    upper: u64,
+    space: u64,
 }
 
-/// The high bit of each byte of `word` that is an ASCII digit.
-fn digit_mask(word: u64) -> u64 {
+impl ClassMaps {
+    /// Block `index` of `bytes`; bytes past the end count as NUL.
+    fn of(bytes: &[u8], index: usize) -> Self {
+        let start = index * BLOCK;
+        let mut padded = [0u8; BLOCK];
+        let block = match bytes.get(start..start + BLOCK) {
+            Some(block) => block,
+            None => {
+                let rest = bytes.get(start..).unwrap_or_default();
+                if let Some(copy) = padded.get_mut(..rest.len()) {
+                    copy.copy_from_slice(rest);
+                }
+                &padded[..]
+            }
+        };
+        let mut maps = Self::default();
+        for (index, word) in block.chunks_exact(8).enumerate() {
+            let word = <[u8; 8]>::try_from(word).map_or(0, u64::from_le_bytes);
+            let shift = 8 * index;
+            maps.digit |= byte_bits(range_mask(word, b'0', b'9')) << shift;
+            maps.upper |= byte_bits(range_mask(word, b'A', b'Z')) << shift;
+            maps.space |= byte_bits(range_mask(word, b' ', b' ')) << shift;
+        }
+        maps
+    }
+}
+
+/// The high bit of each byte of `word` in `low..=high` (ASCII, `low` above 0).
+fn range_mask(word: u64, low: u8, high: u8) -> u64 {
+    const EACH: u64 = 0x0101_0101_0101_0101;
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let low = word & LOW7;
+    let seven = word & LOW7;
     // With the top bit cleared no byte carries into the next.
-    let at_least_0 = low + 0x5050_5050_5050_5050; // 0x30 + 0x50 = 0x80
-    let above_9 = low + 0x4646_4646_4646_4646; // 0x3a + 0x46 = 0x80
-    at_least_0 & !above_9 & !word & HIGH
+    let at_least_low = seven + EACH * u64::from(0x80 - low);
+    let above_high = seven + EACH * u64::from(0x80 - (high + 1));
+    at_least_low & !above_high & !word & HIGH
 }
 
 /// Gathers the high bit of each byte of `mask` into the low eight bits, byte `i` to bit `i`.
@@ -216,8 +271,7 @@ fn card_run(bytes: &[u8], start: usize, end: usize) -> bool {
 }
 
 fn iban_run(bytes: &[u8], start: usize, _end: usize) -> bool {
-    byte(bytes, start.checked_sub(1)).is_ascii_uppercase()
-        && byte(bytes, start.checked_sub(2)).is_ascii_uppercase()
+    country_before(bytes, start)
 }
 
 fn decimal_run(bytes: &[u8], start: usize, _end: usize) -> bool {
@@ -234,21 +288,63 @@ mod tests {
 
     fn runs(text: &str) -> Vec<&str> {
         let mut out = Vec::new();
-        digit_runs(text.as_bytes(), |start, end| out.push(text.get(start..end).unwrap_or("?")));
+        candidate_runs(text.as_bytes(), |start, end| out.push(text.get(start..end).unwrap_or("?")));
         out
     }
 
     #[test]
-    fn digit_runs_across_word_edges() {
+    fn candidate_runs_in_text() {
         assert_eq!(runs(""), Vec::<&str>::new());
         assert_eq!(runs("no digits in this sentence at all"), Vec::<&str>::new());
-        assert_eq!(runs("1"), vec!["1"]);
-        assert_eq!(runs("abcdefg1234567hijklmnop89"), vec!["1234567", "89"]);
-        assert_eq!(runs("0123456789abcdefgh/:9"), vec!["0123456789", "9"]);
-        // Bytes at 0x30 and 0x39 and their neighbours, and non-ASCII bytes.
-        assert_eq!(runs("//00::99éé\u{b0}\u{b9}//0"), vec!["00", "99", "0"]);
-        let long = format!("{}42{}", "x".repeat(1000), "y".repeat(17));
-        assert_eq!(runs(&long), vec!["42"]);
+        assert_eq!(runs("2024-05-03T12:34:00Z took 123ms id=7a1b"), vec!["2024"]);
+        assert_eq!(runs("abcdefg1234567hijklmnop89"), vec!["1234567"]);
+        assert_eq!(runs("IBAN GB82 WEST, at 221 Baker Street, 1 A"), vec!["82", "221", "1"]);
+        // Non-ASCII bytes, and a run at the very end.
+        assert_eq!(runs("é\u{b0}\u{b9}99 Über 0000"), vec!["0000"]);
+        let long = format!("{}4242{}", "x".repeat(1000), "y".repeat(17));
+        assert_eq!(runs(&long), vec!["4242"]);
+    }
+
+    #[test]
+    fn candidate_runs_hold_every_run_a_shape_accepts() {
+        let alphabet = b"0123456789AZa .-";
+        let shapes = [CARD, RESIDENT_ID, IBAN, DECIMALS, HOUSE_NUMBER];
+        let mut state = 7u64;
+        for length in [0, 1, 2, 63, 64, 65, 127, 128, 129, 1000, 5000] {
+            let text: Vec<u8> = (0..length)
+                .map(|_| {
+                    state =
+                        state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    alphabet[(state >> 33) as usize % alphabet.len()]
+                })
+                .collect();
+            let mut runs = Vec::new();
+            let mut start = None;
+            for (i, b) in text.iter().chain(std::iter::once(&b'a')).enumerate() {
+                match (b.is_ascii_digit(), start) {
+                    (true, None) => start = Some(i),
+                    (false, Some(s)) => {
+                        runs.push((s, i));
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
+            let mut got = Vec::new();
+            candidate_runs(&text, |s, e| got.push((s, e)));
+            let mut unique = got.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(unique.len(), got.len(), "a run reported twice, length {length}");
+            for run in &got {
+                assert!(runs.contains(run), "{run:?} is not a whole run, length {length}");
+            }
+            for (s, e) in runs {
+                if shapes.iter().any(|shape| shape.accepts(&text, s, e)) {
+                    assert!(got.contains(&(s, e)), "run {s}..{e} missed, length {length}");
+                }
+            }
+        }
     }
 
     #[test]
@@ -265,31 +361,14 @@ mod tests {
     }
 
     #[test]
-    fn digit_runs_match_a_byte_by_byte_scan() {
-        let mut state = 7u64;
-        for length in [0, 1, 63, 64, 65, 127, 128, 129, 1000] {
-            let text: Vec<u8> = (0..length)
-                .map(|_| {
-                    state =
-                        state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                    if (state >> 60) < 9 { b'0' + (state >> 33) as u8 % 10 } else { b'a' }
-                })
-                .collect();
-            let mut expected = Vec::new();
-            let mut start = None;
-            for (i, b) in text.iter().chain(std::iter::once(&b' ')).enumerate() {
-                match (b.is_ascii_digit(), start) {
-                    (true, None) => start = Some(i),
-                    (false, Some(s)) => {
-                        expected.push((s, i));
-                        start = None;
-                    }
-                    _ => {}
-                }
+    fn range_masks_are_exact() {
+        for value in 0u8..=255 {
+            let word = u64::from_le_bytes([value; 8]);
+            for (low, high) in [(b'0', b'9'), (b'A', b'Z'), (b' ', b' ')] {
+                let inside = (low..=high).contains(&value);
+                let expected = if inside { 0x8080_8080_8080_8080 } else { 0 };
+                assert_eq!(range_mask(word, low, high), expected, "{value:#x} in {low}..={high}");
             }
-            let mut got = Vec::new();
-            digit_runs(&text, |s, e| got.push((s, e)));
-            assert_eq!(got, expected, "length {length}");
         }
     }
 
@@ -307,7 +386,9 @@ mod tests {
 
     fn gate(shape: RunShape, text: &str) -> bool {
         let mut hit = false;
-        digit_runs(text.as_bytes(), |start, end| hit |= shape.accepts(text.as_bytes(), start, end));
+        candidate_runs(text.as_bytes(), |start, end| {
+            hit |= shape.accepts(text.as_bytes(), start, end);
+        });
         hit
     }
 
