@@ -158,7 +158,7 @@ def pii_cases(n: int, seed: int = 7):
         "BRAZIL_CPF_NUMBER": ("CPF: {}", lambda: br.cpf(), lambda v: _bump_last_digit(v, rng)),
         "BRAZIL_CNPJ_NUMBER": ("CNPJ: {}", lambda: br.cnpj(), lambda v: _bump_last_digit(v, rng)),
         "INDIA_AADHAAR_NUMBER": ("Aadhaar: {}", lambda: _aadhaar(rng, True), lambda v: _aadhaar(rng, False)),
-        "CHINA_RESIDENT_IDENTITY_CARD_NUMBER": ("身份证号: {}", lambda: cn.ssn(), lambda v: _bump_letter(v[:-1] + "0", rng) if v[-1] == "X" else v[:-1] + ("X" if rng.random() < 0.5 else str((int(v[-1]) + 1) % 10))),
+        "CHINA_RESIDENT_IDENTITY_CARD_NUMBER": ("身份证号: {}", lambda: cn.ssn(), lambda v: v[:-1] + str(rng.randint(0, 9)) if v[-1] == "X" else v[:-1] + ("X" if rng.random() < 0.5 else str((int(v[-1]) + 1) % 10))),
         "UK_NHS_NUMBER": ("NHS number: {}", lambda: _nhs(rng, True), lambda v: _nhs(rng, False)),
         "DATE_OF_BIRTH": ("Date of birth: {}", lambda: us.date_of_birth().isoformat(), lambda v: _dob_negative(rng)),
         "VEHICLE_IDENTIFICATION_NUMBER": ("VIN: {}", lambda: us.vin(), lambda v: _vin_negative(v, rng)),

@@ -609,7 +609,7 @@ pub static CATALOG: &[Spec] = &[
     spec("ARGENTINA_ORGANIZATION_TAX_IDENTIFICATION_NUMBER", P, r"\b3[034][ \-]?\d{2}\.?\d{3}\.?\d{3}[ \-]?\d\b").kw(AR_CUIT).check(v::argentina_organization_cuit),
     spec("BRAZIL_CEP_CODE", P, r"\b\d{5}-\d{3}\b").kw(BR_CEP),
     spec("CANADA_NATIONAL_IDENTIFICATION_NUMBER", P, r"\b\d{2}[ \-]?\d{4}[ \-]?\d{4}\b|\b\d{4}[ \-]?\d{4}\b").kw(CA_UCI).check(not_repeated),
-    spec("CHILE_RUT_NUMBER", P, r"\b\d{1,2}\.?\d{3}\.?\d{3}-?[0-9Kk]\b").kw(CL_RUT).check(v::chile_rut),
+    spec("CHILE_RUT_NUMBER", P, r"\b(?:\d{1,2}\.?\d{3}\.?\d{3}|\d{1,3}\.?\d{3})-?[0-9Kk]\b").kw(CL_RUT).check(v::chile_rut),
     spec("COLOMBIA_CITIZENSHIP_CARD_NUMBER", P, r"\b\d{1,3}(?:\.\d{3}){1,3}\b|\b\d{6,10}\b").kw(CO_CEDULA).check(v::colombia_cedula),
     spec("COLOMBIA_INDIVIDUAL_NIT_NUMBER", P, r"\b\d{1,3}(?:\.?\d{3}){1,3}[ \-]\d\b|\b\d{7,11}\b").kw(CO_NIT).check(v::colombia_individual_nit),
     spec("COLOMBIA_ORGANIZATION_NIT_NUMBER", P, r"\b[89]\d{2}\.?\d{3}\.?\d{3}[ \-]?\d\b").kw(CO_NIT).check(v::colombia_organization_nit),

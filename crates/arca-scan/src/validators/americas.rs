@@ -45,7 +45,8 @@ pub fn argentina_organization_cuit(text: &str) -> bool {
     argentina_cuit(text, &[30, 33, 34])
 }
 
-/// Chilean RUT/RUN: a 7- or 8-digit body and a mod-11 check character (0-9 or K).
+/// Chilean RUT/RUN: a 4- to 8-digit body (numbers below a million are old, but still
+/// issued) and a mod-11 check character (0-9 or K).
 pub fn chile_rut(text: &str) -> bool {
     let chars: Vec<char> = text
         .chars()
@@ -54,7 +55,7 @@ pub fn chile_rut(text: &str) -> bool {
         .collect();
     let Some((check, body)) = chars.split_last() else { return false };
     let body: Vec<u32> = body.iter().filter_map(|c| c.to_digit(10)).collect();
-    if !(7..=8).contains(&body.len()) || body.len() + 1 != chars.len() || all_same(&body) {
+    if !(4..=8).contains(&body.len()) || body.len() + 1 != chars.len() || all_same(&body) {
         return false;
     }
     let expected = match mod11_from_right(&body, 7) {
@@ -122,11 +123,12 @@ fn mexico_date(chars: &[char]) -> bool {
     }
 }
 
-/// The 32 federal entities of a CURP plus NE (born abroad).
-const CURP_STATES: [&str; 33] = [
+/// The 32 federal entities of a CURP plus NE (born abroad). Querétaro is QT in RENAPO's
+/// catalogue and QO in other published lists (and in generators built on them): both count.
+const CURP_STATES: [&str; 34] = [
     "AS", "BC", "BS", "CC", "CL", "CM", "CS", "CH", "DF", "DG", "GT", "GR", "HG", "JC", "MC", "MN",
-    "MS", "NT", "NL", "OC", "PL", "QT", "QR", "SP", "SL", "SR", "TC", "TS", "TL", "VZ", "YN", "ZS",
-    "NE",
+    "MS", "NT", "NL", "OC", "PL", "QT", "QO", "QR", "SP", "SL", "SR", "TC", "TS", "TL", "VZ", "YN",
+    "ZS", "NE",
 ];
 
 /// Mexican CURP: 4 letters, birth date, sex (H, M or X), state, 3 consonants, a homoclave
@@ -225,8 +227,8 @@ mod tests {
     fn chile() {
         check(
             chile_rut,
-            &["12.345.678-5", "12345678-5", "76.086.428-5", "7.654.321-6"],
-            &["12.345.678-6", "12.345.678-K", "11.111.111-1", "123-5"],
+            &["12.345.678-5", "12345678-5", "76.086.428-5", "7.654.321-6", "473.060-7", "8.921-4"],
+            &["12.345.678-6", "12.345.678-K", "11.111.111-1", "123-5", "473.060-8"],
         );
         // A K check character, upper or lower case.
         check(chile_rut, &["10.000.013-K", "10000013k"], &["10.000.013-0"]);
@@ -251,7 +253,7 @@ mod tests {
     fn mexico() {
         check(
             mexico_curp,
-            &["HEGG560427MVZRRL04", "BADD110313HCMLNS06"],
+            &["HEGG560427MVZRRL04", "BADD110313HCMLNS06", "MEDD621205HQODGL07"],
             &["HEGG560427MVZRRL05", "HEGG561327MVZRRL04", "HEGG560427MXXRRL04"],
         );
         check(
