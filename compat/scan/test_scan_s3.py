@@ -52,3 +52,23 @@ def test_prefix_size_and_sampling(scan, s3_endpoint, bucket):
 def test_missing_bucket_is_an_error(scan, s3_endpoint):
     result = scan("s3://no-such-bucket", "--endpoint-url", s3_endpoint, env=ENV)
     assert result.code == 2
+
+
+def test_large_object_streams_through_the_scanner(scan, s3_endpoint, bucket):
+    # Over the size fetched whole (8 MiB), the object is read a network chunk at a time;
+    # findings at both ends and the line numbers between them must come out the same.
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    filler = b"an ordinary line of application log output\n" * 250_000
+    body = b"token ghp_XIxB7KMNdAr3zqWtQqhE94qglHqOzn1D1stg\n" + filler + b"ssn: 536-22-8726\n"
+    assert len(body) > 8 << 20
+    s3.put_object(Bucket=bucket, Key="large/app.log", Body=body)
+    result = scan(f"s3://{bucket}/large/", "--format", "json", "--endpoint-url", s3_endpoint, env=ENV)
+    assert result.code == 1, result.stderr
+    [finding] = result.findings()
+    details = finding["classificationDetails"]["result"]
+    assert details["sizeClassified"] == len(body)
+    detections = {d["type"]: d for c in details["sensitiveData"] for d in c["detections"]}
+    assert detections["GITHUB_TOKEN"]["occurrences"]["lineRanges"][0]["start"] == 1
+    ssn = detections["USA_SOCIAL_SECURITY_NUMBER"]["occurrences"]["lineRanges"][0]
+    assert ssn["start"] == 250_002

@@ -1,5 +1,7 @@
 //! S3-compatible buckets as a source: list objects under a prefix, apply the key, size,
-//! time and sampling criteria, fetch each object and scan it. Endpoint, region and
+//! time and sampling criteria, fetch each object and scan it: small objects are fetched
+//! whole, several at once (their latency dominates), larger ones stream through the
+//! scanner a network chunk at a time, so memory stays bounded whatever their size. Endpoint, region and
 //! credentials resolve as the AWS SDK resolves them (environment, shared files), with
 //! `--endpoint-url` and `--region` on top. TLS uses rustls with ring (no aws-lc).
 
@@ -14,6 +16,8 @@ use crate::{ObjectMeta, ObjectRef, ObjectReport, Scanner, Status, StatusCode};
 
 /// Objects fetched and scanned at once.
 const CONCURRENCY: usize = 8;
+/// Objects up to this size are fetched whole before they are scanned; larger ones stream.
+const WHOLE_FETCH_MAX: u64 = 8 << 20;
 
 /// A listed object that passed the filters.
 struct Listed {
@@ -70,8 +74,17 @@ pub(crate) fn scan_bucket(
                 let client = client.clone();
                 let bucket = bucket.to_string();
                 let key = object.key.clone();
-                let limit = scanner_limit(scanner);
-                tasks.push(tokio::spawn(async move { fetch(&client, &bucket, &key, limit).await }));
+                let whole = object.size <= WHOLE_FETCH_MAX;
+                tasks.push(tokio::spawn(async move {
+                    // A large object's request is sent only when a thread is free to read
+                    // it, so that no connection sits idle while others are scanned.
+                    if !whole {
+                        return Ok(None);
+                    }
+                    let body = get(&client, &bucket, &key).await?;
+                    let bytes = body.collect().await.map_err(|e| format!("READ_ERROR: {e}"))?;
+                    Ok(Some(bytes.into_bytes()))
+                }));
             }
             let mut out = Vec::new();
             for task in tasks {
@@ -79,18 +92,29 @@ pub(crate) fn scan_bucket(
             }
             out
         });
+        let handle = runtime.handle();
         let scanned: Vec<Scanned> = batch
             .par_iter()
             .zip(fetched.into_par_iter())
             .map(|(object, body)| {
+                let meta = ObjectMeta {
+                    name: object.key.clone(),
+                    size: Some(object.size),
+                    content_type: None,
+                };
+                let body = match body {
+                    Ok(None) => {
+                        handle.block_on(get(&client, bucket, &object.key)).map(Body::Stream)
+                    }
+                    Ok(Some(bytes)) => Ok(Body::Whole(bytes)),
+                    Err(reason) => Err(reason),
+                };
                 let report = match body {
-                    Ok(body) => {
-                        let meta = ObjectMeta {
-                            name: object.key.clone(),
-                            size: Some(object.size),
-                            content_type: None,
-                        };
-                        scanner.scan(&mut std::io::Cursor::new(body), &meta)
+                    Ok(Body::Whole(bytes)) => scanner.scan(&mut std::io::Cursor::new(bytes), &meta),
+                    Ok(Body::Stream(stream)) => {
+                        let mut reader =
+                            StreamReader { stream, runtime: handle, chunk: bytes::Bytes::new() };
+                        scanner.scan(&mut reader, &meta)
                     }
                     Err(reason) => ObjectReport {
                         status: Status { code: StatusCode::Skipped, reason: Some(reason) },
@@ -120,8 +144,36 @@ pub(crate) fn scan_bucket(
     Ok(results)
 }
 
-fn scanner_limit(_scanner: &Scanner) -> u64 {
-    crate::Limits::default().max_in_memory_bytes
+/// An object's content: fetched whole, or still streaming.
+enum Body {
+    Whole(bytes::Bytes),
+    Stream(aws_sdk_s3::primitives::ByteStream),
+}
+
+/// Reads a streaming object body from a scanning thread, a network chunk at a time.
+struct StreamReader<'r> {
+    stream: aws_sdk_s3::primitives::ByteStream,
+    runtime: &'r tokio::runtime::Handle,
+    chunk: bytes::Bytes,
+}
+
+impl std::io::Read for StreamReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.chunk.is_empty() {
+            // Scanning threads are rayon's, outside the runtime, so blocking here is allowed.
+            match self.runtime.block_on(self.stream.next()) {
+                None => return Ok(0),
+                Some(Ok(chunk)) => self.chunk = chunk,
+                Some(Err(error)) => return Err(std::io::Error::other(error)),
+            }
+        }
+        let n = buf.len().min(self.chunk.len());
+        let head = self.chunk.split_to(n);
+        if let Some(target) = buf.get_mut(..n) {
+            target.copy_from_slice(&head);
+        }
+        Ok(n)
+    }
 }
 
 async fn list(
@@ -157,12 +209,11 @@ async fn list(
     Ok(out)
 }
 
-async fn fetch(
+async fn get(
     client: &aws_sdk_s3::Client,
     bucket: &str,
     key: &str,
-    limit: u64,
-) -> Result<Vec<u8>, String> {
+) -> Result<aws_sdk_s3::primitives::ByteStream, String> {
     let response = client
         .get_object()
         .bucket(bucket)
@@ -170,9 +221,5 @@ async fn fetch(
         .send()
         .await
         .map_err(|e| format!("READ_ERROR: {}", aws_sdk_s3::error::DisplayErrorContext(e)))?;
-    if response.content_length().is_some_and(|length| length as u64 > limit) {
-        return Err(format!("OBJECT_EXCEEDS_SIZE_QUOTA: larger than {limit} bytes"));
-    }
-    let body = response.body.collect().await.map_err(|e| format!("READ_ERROR: {e}"))?;
-    Ok(body.into_bytes().to_vec())
+    Ok(response.body)
 }
