@@ -1,4 +1,5 @@
-# Brief coverage-guided fuzzing of the request parsers (sourced by scripts/test).
+# Brief coverage-guided fuzzing of the request parsers and the scanner's extractors
+# (sourced by scripts/test).
 # cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain use them.
 # Each target runs for ARCA_FUZZ_SECONDS (default 10); the corpora are also replayed
 # by the ordinary tests.
@@ -9,7 +10,7 @@ fuzz_briefly() {
     cargo install --locked -q cargo-fuzz
   fi
   local dir target
-  for spec in arca-sigv4:parse_auth arca-kms:json_request arca-kms:ciphertext_blob; do
+  for spec in arca-sigv4:parse_auth arca-kms:json_request arca-kms:ciphertext_blob arca-scan:extract; do
     dir="crates/${spec%%:*}/fuzz"
     target="${spec##*:}"
     # Fuzz into a scratch copy of the corpus so that new inputs do not dirty the checkout.

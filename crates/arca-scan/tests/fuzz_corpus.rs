@@ -49,3 +49,18 @@ fn seeds_find_what_they_hold() {
         assert!(report.detections.iter().any(|d| d.r#type == expected), "{file}: {report:?}");
     }
 }
+
+#[test]
+fn a_parquet_file_that_panics_the_decoder_is_skipped() {
+    // Found by the fuzzer: the parquet crate asserts on this page instead of returning an
+    // error; the scanner turns the panic into a skipped object.
+    let scanner =
+        Scanner::new(ScanSettings { managed: ManagedSelection::All, ..Default::default() })
+            .unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus/extract/decoder-panic.parquet");
+    let report = scanner.scan_bytes(&std::fs::read(path).unwrap(), "object");
+    assert_eq!(report.status.code, arca_scan::StatusCode::Skipped, "{report:?}");
+    let reason = report.status.reason.unwrap_or_default();
+    assert!(reason.starts_with("INVALID_FILE: Parquet"), "{reason}");
+}
