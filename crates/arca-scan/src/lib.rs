@@ -35,7 +35,7 @@ mod custom;
 mod detect;
 mod error;
 mod extract;
-mod gate;
+pub mod gate;
 mod office;
 mod parquet_rows;
 mod pdf;
