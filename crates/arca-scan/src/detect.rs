@@ -135,7 +135,8 @@ impl Detector {
         selection.validate()?;
         let mut identifiers = Vec::new();
         let mut automaton = AutomatonBuilder::default();
-        let mut gates: Vec<Option<Gate>> = Vec::new();
+        // Per identifier: its gate, and the pattern with its flags (to extract literals from).
+        let mut gates: Vec<(Option<Gate>, String)> = Vec::new();
         for spec in CATALOG.iter().filter(|spec| selection.selects(spec)) {
             let regex = RegexBuilder::new(&ascii_pattern(spec.pattern))
                 .case_insensitive(spec.case_insensitive)
@@ -149,7 +150,8 @@ impl Detector {
             for keyword in spec.keywords {
                 automaton.keyword(keyword, index);
             }
-            gates.push(spec.gate);
+            let flags = if spec.case_insensitive { "(?i)" } else { "" };
+            gates.push((spec.gate, format!("{flags}{}", regex.as_str())));
             identifiers.push(Compiled {
                 kind: IdentifierKind::Managed { id: spec.id, category: spec.category },
                 regex,
@@ -174,7 +176,7 @@ impl Detector {
             for keyword in &keywords {
                 automaton.keyword(keyword, index);
             }
-            gates.push(None);
+            gates.push((None, identifier.regex.clone()));
             identifiers.push(Compiled {
                 kind: IdentifierKind::Custom {
                     name: identifier.name.clone(),
@@ -198,7 +200,7 @@ impl Detector {
         // Identifiers that need no keyword: say where each can match.
         let mut digit_gated = Vec::new();
         let mut whole_text = Vec::new();
-        for (index, (identifier, gate)) in identifiers.iter().zip(&gates).enumerate() {
+        for (index, (identifier, (gate, pattern))) in identifiers.iter().zip(&gates).enumerate() {
             if identifier.rule == KeywordRule::Required {
                 continue;
             }
@@ -212,7 +214,7 @@ impl Detector {
                         automaton.anchor(literal, anchor);
                     }
                 }
-                None => match literal_anchors(identifier.regex.as_str()) {
+                None => match literal_anchors(pattern) {
                     Some((literals, before)) => {
                         for literal in &literals {
                             let anchor = Anchor { identifier: index, before, after, word: false };
