@@ -25,13 +25,9 @@ pub(crate) fn records(
     }
     let mut metadata = HashMap::new();
     loop {
-        let mut count = input.long()?;
+        let count = input.block_count()?;
         if count == 0 {
             break;
-        }
-        if count < 0 {
-            count = -count;
-            input.long()?;
         }
         for _ in 0..count {
             let key = String::from_utf8_lossy(input.bytes()?).into_owned();
@@ -113,6 +109,17 @@ impl<'a> Input<'a> {
             }
         }
         Err("varint too long".into())
+    }
+
+    /// The item count that opens a map or array block. A negative count is followed by
+    /// the block's size in bytes, which a sequential reader skips; `unsigned_abs` because
+    /// hostile input may give `i64::MIN`, whose negation overflows.
+    fn block_count(&mut self) -> Result<u64, String> {
+        let count = self.long()?;
+        if count < 0 {
+            self.long()?;
+        }
+        Ok(count.unsigned_abs())
     }
 
     fn bytes(&mut self) -> Result<&'a [u8], String> {
@@ -225,13 +232,9 @@ fn decode(
             let length = path.len();
             let mut position = 0u64;
             loop {
-                let mut count = input.long()?;
+                let count = input.block_count()?;
                 if count == 0 {
                     break;
-                }
-                if count < 0 {
-                    count = -count;
-                    input.long()?;
                 }
                 for _ in 0..count {
                     position += 1;
@@ -315,5 +318,33 @@ mod tests {
         assert_eq!(seen[1], (0, "$.ids.ssn".to_string(), "536-22-8726".to_string()));
         assert_eq!(seen[3], (1, "$.ids.ssn".to_string(), "123-45-6788".to_string()));
         assert!(records(&file[..file.len() - 3], 1 << 20, &mut |_, _, _| {}).is_err());
+    }
+
+    #[test]
+    fn negative_block_counts_are_read_and_the_most_negative_does_not_overflow() {
+        // A negative count carries the block's byte size after it (Avro 1.11, "Complex Types").
+        let mut file = b"Obj\x01".to_vec();
+        long(-1, &mut file);
+        long(99, &mut file);
+        string("avro.schema", &mut file);
+        string(r#""string""#, &mut file);
+        long(0, &mut file);
+        file.extend_from_slice(&[7u8; 16]);
+        let mut block = Vec::new();
+        string("536-22-8726", &mut block);
+        long(1, &mut file);
+        long(block.len() as i64, &mut file);
+        file.extend_from_slice(&block);
+        file.extend_from_slice(&[7u8; 16]);
+        let mut seen = Vec::new();
+        records(&file, 1 << 20, &mut |_, _, value| seen.push(value.to_string())).unwrap();
+        assert_eq!(seen, ["536-22-8726"]);
+
+        // Found by the fuzzer: i64::MIN as the metadata count.
+        let mut hostile = b"Obj\x01".to_vec();
+        long(i64::MIN, &mut hostile);
+        long(0, &mut hostile);
+        let error = records(&hostile, 1 << 20, &mut |_, _, _| {}).unwrap_err();
+        assert!(error.contains("truncated"), "{error}");
     }
 }
