@@ -140,6 +140,12 @@ impl Client {
     /// of frames (or one frame, if larger) in memory, eight with [`Self::parallel_frames`];
     /// a non-framed body is held whole.
     ///
+    /// `input` needs no `BufReader`: the small fields are read through a buffer of
+    /// `decrypt_stream`'s own, and batches of frames are read straight into the batch,
+    /// where a `BufReader` smaller than a batch would be bypassed and a larger one would
+    /// copy every byte once more. The whole message is consumed, and bytes after it are
+    /// refused.
+    ///
     /// Plaintext is written a batch of frames at a time, once every tag in the batch
     /// verifies. For a signed
     /// suite the message is authentic only once the footer signature verifies, so the

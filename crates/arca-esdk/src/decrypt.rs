@@ -1,6 +1,6 @@
 //! The decryption engine: header checks, frames, footer signature, streamed.
 
-use std::io::{Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 
 use arca_crypto::aead::AesGcmKey;
 use arca_crypto::ct_eq;
@@ -15,10 +15,11 @@ use crate::error::{ReadFailure, Reject};
 use crate::header::{ContentType, HeaderLimits, IV_LEN, MessageHeader, TAG_LEN, read_header};
 use crate::materials::DecryptMaterialsRequest;
 use crate::pipeline::{self, Filled, Stages};
+use crate::source::Source;
 
 /// Reads message bytes, feeding them to the signature hash when the suite signs.
 struct MessageReader<'r, 'scope, R: Read> {
-    input: &'r mut R,
+    input: Source<'r, R>,
     digest: Digest<'scope>,
 }
 
@@ -33,36 +34,12 @@ impl<R: Read> MessageReader<'_, '_, R> {
             self.input.read_exact(buffer)?;
         } else {
             buffer.clear();
-            let read = (&mut *self.input).take(len as u64).read_to_end(buffer)?;
+            let read = (&mut self.input).take(len as u64).read_to_end(buffer)?;
             if read != len {
                 return Err(Reject("truncated message").into());
             }
         }
         self.digest.update(buffer).map_err(|_| Reject("hashing failed"))?;
-        Ok(())
-    }
-
-    /// Reads exactly `len` bytes into `buffer` at `start`, growing the buffer (never
-    /// shrinking it) only as bytes arrive, a step of at most 1 MiB at a time.
-    fn read_growing(
-        &mut self,
-        buffer: &mut Vec<u8>,
-        start: usize,
-        len: usize,
-    ) -> Result<(), ReadFailure> {
-        const STEP: usize = 1 << 20;
-        let end = start.checked_add(len).ok_or(Reject("frame too long"))?;
-        let mut position = start;
-        while position < end {
-            let step_end = end.min(position.saturating_add(STEP).max(buffer.len()));
-            if buffer.len() < step_end {
-                buffer.resize(step_end, 0);
-            }
-            let target = buffer.get_mut(position..step_end).ok_or(Reject("frame too long"))?;
-            self.input.read_exact(target)?;
-            self.digest.update(target).map_err(|_| Reject("hashing failed"))?;
-            position = step_end;
-        }
         Ok(())
     }
 
@@ -102,8 +79,9 @@ pub(crate) fn decrypt_stream<R: Read, W: Write>(
     refuse_trailing_bytes: bool,
     len_hint: Option<u64>,
 ) -> Result<DecryptedMessage, Error> {
+    let mut input = Source::new(input);
     let (header, authenticated) = read_header(
-        input,
+        &mut input,
         HeaderLimits { max_encrypted_data_keys: client.max_encrypted_data_keys },
     )?;
     let suite = header.suite;
@@ -151,10 +129,8 @@ pub(crate) fn decrypt_stream<R: Read, W: Write>(
         .map_err(|_| Error::DecryptionFailed)?;
 
     std::thread::scope(|scope| {
-        let mut reader = MessageReader {
-            input: &mut *input,
-            digest: Digest::start(suite.signing(), scope, len_hint),
-        };
+        let mut reader =
+            MessageReader { input, digest: Digest::start(suite.signing(), scope, len_hint) };
         reader.digest.update(&authenticated)?;
         reader.digest.update(&header.serialize_auth())?;
         let held = match header.content_type {
@@ -165,19 +141,19 @@ pub(crate) fn decrypt_stream<R: Read, W: Write>(
             }
             ContentType::NonFramed => read_single_block(&mut reader, &content_key, &header)?,
         };
-        let MessageReader { input, digest } = reader;
+        // The footer is not part of what the signature covers.
+        let digest = std::mem::replace(&mut reader.digest, Digest::None);
         if let (Some(hasher), Some(verification_key)) =
             (digest.finish()?, &materials.verification_key)
         {
-            let mut plain = MessageReader { input: &mut *input, digest: Digest::None };
-            let len = u16::from_be_bytes(plain.array::<2>()?);
+            let len = u16::from_be_bytes(reader.array::<2>()?);
             let mut signature = Vec::new();
-            plain.read_into(&mut signature, usize::from(len))?;
+            reader.read_into(&mut signature, usize::from(len))?;
             verification_key.verify(hasher, &signature).map_err(|_| Error::DecryptionFailed)?;
         }
         if refuse_trailing_bytes {
             let mut probe = [0u8; 1];
-            if crate::encrypt::read_full(input, &mut probe)? != 0 {
+            if crate::encrypt::read_full(&mut reader.input, &mut probe)? != 0 {
                 return Err(Error::DecryptionFailed);
             }
         }
@@ -187,15 +163,36 @@ pub(crate) fn decrypt_stream<R: Read, W: Write>(
     })
 }
 
-/// A run of regular frames being decrypted: their ciphertexts back to back (so that,
-/// opened in place, they become one run of plaintext to write), and their IVs and tags.
+/// The bytes of a regular frame on the wire: sequence number, IV, content, tag.
+fn wire_frame_len(frame_length: usize) -> Result<usize, Error> {
+    frame_length.checked_add(4 + IV_LEN + TAG_LEN).ok_or(Error::DecryptionFailed)
+}
+
+/// A run of regular frames being decrypted, as they came off the wire (read with one
+/// large read, not field by field); each frame's content is opened in place.
 #[derive(Default)]
 struct Batch {
-    data: Vec<u8>,
-    ivs: Vec<[u8; IV_LEN]>,
-    tags: Vec<[u8; TAG_LEN]>,
+    wire: Vec<u8>,
+    /// Complete frames at the start of `wire`.
+    frames: usize,
     /// The sequence number of the first frame.
     first: u32,
+}
+
+impl Batch {
+    /// Each frame's IV, content and tag, in order.
+    fn frames_mut(
+        &mut self,
+        frame_length: usize,
+    ) -> impl Iterator<Item = (&[u8], &mut [u8], &[u8])> {
+        let wire_len = frame_length.saturating_add(4 + IV_LEN + TAG_LEN);
+        self.wire.chunks_exact_mut(wire_len).take(self.frames).map(move |frame| {
+            let (head, rest) = frame.split_at_mut(4 + IV_LEN);
+            let (_, iv) = head.split_at_mut(4);
+            let (content, tag) = rest.split_at_mut(frame_length);
+            (&*iv, content, &*tag)
+        })
+    }
 }
 
 /// Reads regular frames into batches and writes the opened ones.
@@ -206,53 +203,103 @@ struct FrameStages<'a, 'r, 'scope, R: Read, W: Write> {
     per_batch: usize,
     /// The sequence number the next frame must carry.
     expected: u32,
-    /// Once the final frame's marker has been read: the 12 header bytes read after it
-    /// (its sequence number and the first 8 bytes of its IV).
-    final_head: Option<[u8; IV_LEN]>,
+    /// Whether the final frame's marker has been read (and put back for `read_frames`).
+    at_final: bool,
 }
 
-impl<R: Read, W: Write> Stages<Batch> for FrameStages<'_, '_, '_, R, W> {
-    fn fill(&mut self, batch: &mut Batch) -> Result<Filled, Error> {
-        batch.ivs.clear();
-        batch.tags.clear();
-        batch.first = self.expected;
-        for index in 0..self.per_batch {
-            // Sequence number and IV in one read; if this is the final frame's marker
-            // instead, the 12 bytes are the start of the final frame's header (24 bytes
-            // long, so the read never passes the message).
-            let head = self.reader.array::<{ 4 + IV_LEN }>()?;
-            let (sequence_field, rest) =
-                head.split_first_chunk::<4>().ok_or(Error::DecryptionFailed)?;
-            let rest: [u8; IV_LEN] = rest.try_into().map_err(|_| Error::DecryptionFailed)?;
-            let sequence_number = u32::from_be_bytes(*sequence_field);
+impl<R: Read, W: Write> FrameStages<'_, '_, '_, R, W> {
+    /// Checks the sequence number of each frame that has arrived in `batch.wire[..have]`
+    /// and counts the complete ones. Returns where the final frame starts once its
+    /// marker has arrived.
+    fn check_arrived(&mut self, batch: &mut Batch, have: usize) -> Result<Option<usize>, Error> {
+        let wire_len = wire_frame_len(self.frame_length)?;
+        while batch.frames < self.per_batch {
+            let at = batch.frames * wire_len;
+            let Some(field) = batch.wire.get(at..at + 4).filter(|_| at + 4 <= have) else {
+                break;
+            };
+            let sequence_number =
+                u32::from_be_bytes(field.try_into().map_err(|_| Error::DecryptionFailed)?);
             if sequence_number == FINAL_FRAME_MARKER {
-                self.final_head = Some(rest);
-                return Ok(if index == 0 { Filled::Empty } else { Filled::Last });
+                return Ok(Some(at));
             }
             if sequence_number != self.expected {
                 return Err(Error::DecryptionFailed);
             }
-            batch.ivs.push(rest);
-            self.reader.read_growing(
-                &mut batch.data,
-                index * self.frame_length,
-                self.frame_length,
-            )?;
-            batch.tags.push(self.reader.array::<TAG_LEN>()?);
+            if have < at + wire_len {
+                break;
+            }
+            batch.frames += 1;
             self.expected = self
                 .expected
                 .checked_add(1)
                 .filter(|n| *n != FINAL_FRAME_MARKER)
                 .ok_or(Error::DecryptionFailed)?;
         }
-        Ok(Filled::More)
+        Ok(None)
+    }
+}
+
+impl<R: Read, W: Write> Stages<Batch> for FrameStages<'_, '_, '_, R, W> {
+    fn fill(&mut self, batch: &mut Batch) -> Result<Filled, Error> {
+        /// The buffer grows at most this much ahead of the bytes that have arrived, so
+        /// that a lying frame length costs no memory.
+        const STEP: usize = 1 << 20;
+        let want = wire_frame_len(self.frame_length)?
+            .checked_mul(self.per_batch)
+            .ok_or(Error::DecryptionFailed)?;
+        batch.first = self.expected;
+        batch.frames = 0;
+        let mut have = 0;
+        loop {
+            if let Some(final_start) = self.check_arrived(batch, have)? {
+                let (regular, rest) = batch.wire.split_at(final_start);
+                self.reader.digest.update(regular)?;
+                self.reader.input.unread(rest.get(..have - final_start).unwrap_or_default());
+                self.at_final = true;
+                return Ok(if batch.frames == 0 { Filled::Empty } else { Filled::Last });
+            }
+            if batch.frames == self.per_batch {
+                self.reader.digest.update(batch.wire.get(..want).unwrap_or_default())?;
+                return Ok(Filled::More);
+            }
+            let end = want.min(have.saturating_add(STEP).max(batch.wire.len()));
+            if batch.wire.len() < end {
+                batch.wire.resize(end, 0);
+            }
+            let space = batch.wire.get_mut(have..end).ok_or(Error::DecryptionFailed)?;
+            match self.reader.input.read(space) {
+                Ok(0) => return Err(Error::DecryptionFailed),
+                Ok(n) => have += n,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(ReadFailure::from(error).into()),
+            }
+        }
     }
 
     fn drain(&mut self, batch: &mut Batch) -> Result<(), Error> {
-        let len = batch.ivs.len() * self.frame_length;
-        self.output.write_all(batch.data.get(..len).ok_or(Error::DecryptionFailed)?)?;
+        let mut contents: Vec<IoSlice<'_>> = batch
+            .frames_mut(self.frame_length)
+            .map(|(_, content, _)| IoSlice::new(content))
+            .collect();
+        write_all_vectored(&mut *self.output, &mut contents)?;
         Ok(())
     }
+}
+
+/// `Write::write_all` for a list of slices (the standard one is not stable yet), so that
+/// a batch's plaintexts, spread between the frames' IVs and tags, go out in one call.
+fn write_all_vectored<W: Write>(output: &mut W, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
+    IoSlice::advance_slices(&mut slices, 0);
+    while !slices.is_empty() {
+        match output.write_vectored(slices) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
 }
 
 /// Opens every frame of `batch` in place; any failing tag fails the whole batch.
@@ -264,13 +311,14 @@ fn open_batch(
 ) -> Result<(), Error> {
     let mut aad = regular_aad.clone();
     let mut sequence_number = batch.first;
-    let frames = batch.data.chunks_exact_mut(frame_length.max(1));
-    for ((ciphertext, iv), tag) in frames.zip(&batch.ivs).zip(&batch.tags) {
+    for (iv, content, tag) in batch.frames_mut(frame_length) {
+        let iv: &[u8; IV_LEN] = iv.try_into().map_err(|_| Error::DecryptionFailed)?;
+        let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| Error::DecryptionFailed)?;
         key.open_in_place_separate_tag(
             iv,
             aad.with(sequence_number, frame_length as u64),
             tag,
-            ciphertext,
+            content,
         )
         .map_err(|_| Error::DecryptionFailed)?;
         sequence_number = sequence_number.wrapping_add(1);
@@ -300,21 +348,16 @@ fn read_frames<R: Read, W: Write>(
         frame_length,
         per_batch: pipeline::frames_per_batch(IV_LEN + frame_length + TAG_LEN),
         expected: 1,
-        final_head: None,
+        at_final: false,
     };
     let open_frames = |batch: &mut Batch| open_batch(batch, key, frame_length, &regular_aad);
     let batches = (0..buffers).map(|_| Batch::default()).collect();
     pipeline::run(batches, &mut stages, &open_frames, parallel)?;
     let expected = stages.expected;
-    let final_head = stages.final_head.ok_or(Error::DecryptionFailed)?;
-    let (sequence_field, iv_start) =
-        final_head.split_first_chunk::<4>().ok_or(Error::DecryptionFailed)?;
-    if u32::from_be_bytes(*sequence_field) != expected {
+    if !stages.at_final || reader.u32()? != FINAL_FRAME_MARKER || reader.u32()? != expected {
         return Err(Error::DecryptionFailed);
     }
-    let iv_end = reader.array::<4>()?;
-    let iv: [u8; IV_LEN] =
-        [iv_start, &iv_end[..]].concat().try_into().map_err(|_| Error::DecryptionFailed)?;
+    let iv = reader.array::<IV_LEN>()?;
     let len = reader.u32()?;
     if len > header.frame_length {
         return Err(Error::DecryptionFailed);
@@ -357,6 +400,7 @@ mod tests {
     use crate::header::{IV_LEN, TAG_LEN};
     use crate::keyring::RawAesKeyring;
     use crate::pipeline::{PARALLEL_BUFFERS, frames_per_batch};
+    use crate::source::Trickle;
     use crate::{AlgorithmSuite, Client, DecryptOptions, DefaultCmm, EncryptOptions};
 
     const FRAME: usize = 4096;
@@ -406,6 +450,35 @@ mod tests {
         for parallel in [false, true] {
             let (ok, out) = stream(&fixture, &fixture.message, parallel);
             assert!(ok && out == fixture.plaintext);
+        }
+    }
+
+    #[test]
+    fn frames_arriving_in_pieces_of_any_size_decrypt() {
+        let per_batch = fixture(1).per_batch;
+        let fixture = fixture(per_batch * 3 + 2);
+        // Pieces that split every field somewhere: one byte, less than a frame, more.
+        for chunk in [1, 5, 777, WIRE_FRAME - 1, WIRE_FRAME + 3, 3 * WIRE_FRAME + 11] {
+            for parallel in [false, true] {
+                let client = Client { parallel_frames: parallel, ..Client::default() };
+                let mut out = Vec::new();
+                let input = Trickle { data: &fixture.message, chunk, reads: 0 };
+                client
+                    .decrypt_stream(&fixture.cmm, &DecryptOptions::default(), input, &mut out)
+                    .unwrap_or_else(|e| panic!("chunk {chunk}: {e}"));
+                assert!(out == fixture.plaintext, "chunk {chunk}");
+                // Bytes after the message are still refused.
+                let mut longer = fixture.message.clone();
+                longer.push(0);
+                let input = Trickle { data: &longer, chunk, reads: 0 };
+                let result = client.decrypt_stream(
+                    &fixture.cmm,
+                    &DecryptOptions::default(),
+                    input,
+                    std::io::sink(),
+                );
+                assert!(result.is_err(), "chunk {chunk}");
+            }
         }
     }
 

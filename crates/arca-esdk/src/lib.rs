@@ -75,6 +75,7 @@ pub mod keyring;
 mod materials;
 mod pipeline;
 pub mod required_context;
+mod source;
 mod suite;
 
 #[cfg(feature = "cli")]
