@@ -215,9 +215,10 @@ impl<R: Read, W: Write> FrameStages<'_, '_, '_, R, W> {
         let wire_len = wire_frame_len(self.frame_length)?;
         while batch.frames < self.per_batch {
             let at = batch.frames * wire_len;
-            let Some(field) = batch.wire.get(at..at + 4).filter(|_| at + 4 <= have) else {
+            if have < at + 4 {
                 break;
-            };
+            }
+            let field = batch.wire.get(at..at + 4).ok_or(Error::DecryptionFailed)?;
             let sequence_number =
                 u32::from_be_bytes(field.try_into().map_err(|_| Error::DecryptionFailed)?);
             if sequence_number == FINAL_FRAME_MARKER {
