@@ -203,8 +203,6 @@ struct FrameStages<'a, 'r, 'scope, R: Read, W: Write> {
     per_batch: usize,
     /// The sequence number the next frame must carry.
     expected: u32,
-    /// Whether the final frame's marker has been read (and put back for `read_frames`).
-    at_final: bool,
 }
 
 impl<R: Read, W: Write> FrameStages<'_, '_, '_, R, W> {
@@ -257,7 +255,6 @@ impl<R: Read, W: Write> Stages<Batch> for FrameStages<'_, '_, '_, R, W> {
                 let (regular, rest) = batch.wire.split_at(final_start);
                 self.reader.digest.update(regular)?;
                 self.reader.input.unread(rest.get(..have - final_start).unwrap_or_default());
-                self.at_final = true;
                 return Ok(if batch.frames == 0 { Filled::Empty } else { Filled::Last });
             }
             if batch.frames == self.per_batch {
@@ -349,13 +346,14 @@ fn read_frames<R: Read, W: Write>(
         frame_length,
         per_batch: pipeline::frames_per_batch(IV_LEN + frame_length + TAG_LEN),
         expected: 1,
-        at_final: false,
     };
     let open_frames = |batch: &mut Batch| open_batch(batch, key, frame_length, &regular_aad);
     let batches = (0..buffers).map(|_| Batch::default()).collect();
     pipeline::run(batches, &mut stages, &open_frames, parallel)?;
     let expected = stages.expected;
-    if !stages.at_final || reader.u32()? != FINAL_FRAME_MARKER || reader.u32()? != expected {
+    // The pipeline ends without an error only once `fill` met the final frame's marker,
+    // which it put back to be read here.
+    if reader.u32()? != FINAL_FRAME_MARKER || reader.u32()? != expected {
         return Err(Error::DecryptionFailed);
     }
     let iv = reader.array::<IV_LEN>()?;
