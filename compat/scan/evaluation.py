@@ -7,6 +7,7 @@ Used by test_scan_quality.py (a CI-sized slice with thresholds) and by bench/sca
 import json
 import os
 import random
+import subprocess
 from collections import defaultdict
 from pathlib import Path
 
@@ -258,3 +259,24 @@ def secret_scores(labels, detected):
         "recall": len(flagged_pos) / len(positives),
         "flagged_negative_files": sorted(flagged_neg),
     }
+
+
+def kingfisher_detected(kingfisher: str, directory: Path):
+    """{file name: set of rule ids} from Kingfisher without validation, the peer the
+    credential targets are set against.
+
+    `--no-dedup` makes it report every file that holds a secret: by default it reports each
+    distinct secret once, so of two example files with the same text one would count as
+    missed (or, for a negative, as passed)."""
+    proc = subprocess.run(
+        [kingfisher, "scan", "--no-validate", "--no-dedup", "--no-update-check", "--format", "json", str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    # The JSON report (findings, audit, metadata) comes first; a summary object follows it.
+    report, _ = json.JSONDecoder().raw_decode(proc.stdout.lstrip())
+    out = defaultdict(set)
+    for finding in report["findings"]:
+        out[Path(finding["finding"]["path"]).name].add(finding["rule"]["id"])
+    return out

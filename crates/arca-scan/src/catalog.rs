@@ -501,6 +501,21 @@ const CHINA_ID: &[&str] =
 const CHINA_USCC: &[&str] =
     &["统一社会信用代码", "信用代码", "unified social credit", "uscc", "credit code", "营业执照"];
 const SECRET_WORDS: &[&str] = &[];
+const FACEBOOK_KW: &[&str] = &["facebook", "fb_secret", "fb_app_secret", "fb_client_secret"];
+const POSTMARK_KW: &[&str] = &["postmark", "postmark_api_token", "x-postmark-server-token"];
+// `-Dsonar.login=` is how Maven and the scanner CLI take a token; keywords are whole words.
+const SONAR_KW: &[&str] = &[
+    "sonar.login",
+    "dsonar.login",
+    "dsonar.token",
+    "sonarlogin",
+    "sonar.token",
+    "sonartoken",
+    "sonar_login",
+    "sonar_token",
+    "sonarqube token",
+    "sonarcloud token",
+];
 
 /// A US-style bank account: 8-17 digits next to a keyword.
 const ACCOUNT: &str = r"\b\d{7,17}\b";
@@ -526,7 +541,7 @@ pub static CATALOG: &[Spec] = &[
     spec("PRIVATE_KEY", C, r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\bLS0tLS1CRUdJTi[A-Za-z0-9+/]{4,}(?:UFJJVkFURSBLRVkt|BSSVZBVEUgS0VZL|QUklWQVRFIEtFWS0)|\bAGE-SECRET-KEY-1[0-9A-Z]{58}\b"),
     // The host must be a network host: a URL whose host is a percent-encoded socket path
     // (`@%2Ftmp%2Fmongodb-27017.sock`) reaches only a local server (Kingfisher skips it too).
-    spec("DATABASE_URL_WITH_PASSWORD", C, r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver|jdbc:[a-z]+|oracle|ldaps?|ftp|sftp|smtp)://[^\s:/@'\x22]{1,64}:(?P<v>[^\s@/'\x22]{3,128})@[^\s/'\x22%][^\s/'\x22]*").check(db_password),
+    spec("DATABASE_URL_WITH_PASSWORD", C, r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver|jdbc:[a-z]+|oracle|ldaps?|ftp|sftp|smtp)://[^\s:/@'\x22]{1,64}:(?P<v>[^\s@/'\x22]{3,128})@[^\s/'\x22%][^\s/'\x22]*").check(real_password),
     spec("GOOGLE_OAUTH_CLIENT_SECRET", C, r"\bGOCSPX-[0-9A-Za-z_\-]{28}\b"),
     spec("GOOGLE_OAUTH_ACCESS_TOKEN", C, r"\bya29\.[0-9A-Za-z_\-]{20,}"),
     spec("OPENAI_API_KEY", C, r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}T3BlbkFJ[A-Za-z0-9_\-]{16,}|\bsk-proj-[A-Za-z0-9_\-]{40,}"),
@@ -546,7 +561,7 @@ pub static CATALOG: &[Spec] = &[
     spec("MAILGUN_API_KEY", C, r"\bkey-[0-9a-f]{32}\b"),
     spec("MAILCHIMP_API_KEY", C, r"\b[0-9a-f]{32}-us[0-9]{1,2}\b").anchors(&["-us"], 32, false),
     spec("TELEGRAM_BOT_TOKEN", C, r"\b[0-9]{8,10}:AA[0-9A-Za-z_\-]{32,33}\b").anchors(&[":aa"], 10, false),
-    spec("DOCKERHUB_TOKEN", C, r"\bdckr_pat_[A-Za-z0-9_\-]{27}\b"),
+    spec("DOCKERHUB_TOKEN", C, r"\bdckr_pat_[A-Za-z0-9_\-]{27}"),
     spec("DOPPLER_TOKEN", C, r"\bdp\.(?:ct|pt|st(?:\.[a-z0-9_\-]{2,35})?|sa|scim|audit)\.[A-Za-z0-9]{40,44}\b"),
     spec("NEW_RELIC_KEY", C, r"\bNR(?:AK|AA|II|IQ|RA|SP)-[A-Za-z0-9_\-]{27,32}\b|\bpx-(?:dep|api)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"),
     spec("HASHICORP_VAULT_TOKEN", C, r"\bhv[sbr]\.[A-Za-z0-9_\-]{24,}"),
@@ -562,7 +577,18 @@ pub static CATALOG: &[Spec] = &[
     spec("GROQ_API_KEY", C, r"\bgsk_[A-Za-z0-9]{52}\b"),
     spec("MS_TEAMS_WEBHOOK", C, r"https://[a-z0-9.\-]+\.(?:webhook\.office|outlook\.office)\.com/webhook(?:b2)?/[0-9a-f\-]{36}@[0-9a-f\-]{36}/IncomingWebhook/[0-9a-f]{32}/[0-9a-f\-]{36}"),
     spec("PASSWORD_HASH", C, r"\$(?:1|2[abxy]?|5|6|8)\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,22}\$[./A-Za-z0-9]{22,86}|\$krb5asrep\$23\$[^:\s]+:[0-9a-f]{32}\$[0-9a-f]{64,}"),
-    spec("CREDENTIALS_IN_COMMAND", C, r"(?i:psexec)[^\n]*\s-u\s+\S+\s+-p\s+(?P<v>\S+)|(?i:connect-viserver)[^\n]*-Password\s+['\x22]?(?P<w>[^\s'\x22]+)").check(nonempty_secret).anchors(&["psexec", "connect-viserver"], 0, false),
+    // Passwords given on a command line: PsExec, PowerCLI, `curl -u user:password` and
+    // `docker login -p`.
+    spec("CREDENTIALS_IN_COMMAND", C, r"(?i:psexec)[^\n]{0,256}?\s-u\s{1,8}\S{1,128}\s{1,8}-p\s{1,8}(?P<v>\S{1,128})|(?i:connect-viserver)[^\n]{0,256}?-Password\s{1,8}['\x22]?(?P<v1>[^\s'\x22]{1,128})|(?i:curl)\s[^\n]{0,256}?\s(?:-u|--user)[ =]['\x22]?[^\s:'\x22]{1,128}:(?P<v2>[^\s'\x22]{3,128})|(?i:docker)\s{1,8}login\s[^\n]{0,256}?\s(?:-p|--password)[ =]['\x22]?(?P<v3>[^\s'\x22]{3,128})").check(real_password).anchors(&["psexec", "connect-viserver", "curl", "docker"], 0, false),
+    spec("HTTP_BEARER_AUTH_HEADER", C, r"(?i:authorization)\s{0,8}:\s{0,8}(?i:bearer)\s{1,8}(?P<v>[A-Za-z0-9_\-.~+/]{16,2048}={0,2})").check(v::bearer_token).anchors(&["authorization"], 0, false),
+    // Credentials in the user-information part of a web, git or SSH URL (database URLs
+    // have their own identifier).
+    spec("URL_WITH_PASSWORD", C, r"\b(?:https?|git|ssh|svn|ftps|smb)://[^\s:/@'\x22]{1,64}:(?P<v>[^\s@/'\x22]{3,128})@[^\s/'\x22%:][^\s/'\x22]{0,252}").check(real_password),
+    spec("BITBUCKET_APP_PASSWORD", C, r"\bATBB[A-Za-z0-9_=.\-]{32}\b"),
+    spec("AZURE_APP_CONFIGURATION_CONNECTION_STRING", C, r"Endpoint=https://[A-Za-z0-9\-]+\.azconfig\.io;Id=[^;\s]{1,64};Secret=(?P<v>[A-Za-z0-9+/]{40,88}={0,2})"),
+    spec("FACEBOOK_APP_SECRET", C, r"\b[0-9a-f]{32}\b").kw(FACEBOOK_KW).check(v::random_hex),
+    spec("POSTMARK_SERVER_TOKEN", C, r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b").kw(POSTMARK_KW).check(v::random_hex),
+    spec("SONARQUBE_TOKEN", C, r"\bsq[apu]_[0-9a-f]{40}\b|\b[0-9a-f]{40}\b").kw(SONAR_KW).check(v::random_hex),
     spec("GENERIC_SECRET", C, r#"(?i)(?:secret|token|passw(?:or)?d|passwd|pwd|api[_\-. ]?key|apikey|access[_\-.]?key|auth[_\-.]?key|client[_\-.]?secret|private[_\-.]?key|unseal key \d)[A-Za-z0-9_\-.]{0,20}['"]?\s*(?:[:=]|=>|:=|\s)\s*[@'"`]?(?P<v>[A-Za-z0-9_\-+/=.!$%*#@^&~]{8,128})"#).check(v::generic_secret).check_lead(not_retired_vendor_format).anchors(&["secret", "token", "passw", "pwd", "key"], 16, false),
     // --- Financial -------------------------------------------------------------------
     spec("BANK_ACCOUNT_NUMBER", F, ACCOUNT).kw(BANK),
@@ -749,7 +775,9 @@ fn not_retired_vendor_format(lead: &str, value: &str) -> bool {
     })
 }
 
-fn db_password(text: &str) -> bool {
+/// A password in a URL or on a command line that is a value, not a variable (`$PW`,
+/// `${PW}`, `%PW%`, `<password>`) or a stand-in word.
+fn real_password(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     !(lower.starts_with('$')
         || lower.starts_with('{')
@@ -762,10 +790,6 @@ fn db_password(text: &str) -> bool {
         || lower == "secret"
         || lower.starts_with("your")
         || lower.starts_with("pass@"))
-}
-
-fn nonempty_secret(text: &str) -> bool {
-    !text.is_empty() && !text.starts_with('$') && !text.starts_with('<')
 }
 
 /// A number with no check digit is still not a finding when it is one repeated digit

@@ -83,6 +83,8 @@ pub(crate) struct Compiled {
     rule: KeywordRule,
     validator: Option<fn(&str) -> bool>,
     lead_check: Option<fn(&str, &str) -> bool>,
+    /// Capture groups holding the value of a managed identifier's match (see [`value_groups`]).
+    value_groups: Vec<usize>,
     ignore_words: Vec<String>,
     max_distance: usize,
     has_keywords: bool,
@@ -115,6 +117,20 @@ pub(crate) struct Hit {
 
 fn ascii_pattern(pattern: &str) -> String {
     pattern.replace(r"\b", r"(?-u:\b)").replace(r"\d", "[0-9]").replace(r"\s", r"[\t\n\x0B\x0C\r ]")
+}
+
+/// The capture groups of a managed pattern that hold the value it reports, named `v`, `v1`,
+/// `v2`, ...: one per alternative when the alternatives capture differently. A match
+/// reports the first of them that took part, or the whole match when none did.
+fn value_groups(regex: &Regex) -> Vec<usize> {
+    regex
+        .capture_names()
+        .enumerate()
+        .filter_map(|(group, name)| {
+            let suffix = name?.strip_prefix('v')?;
+            suffix.chars().all(|c| c.is_ascii_digit()).then_some(group)
+        })
+        .collect()
 }
 
 /// The most bytes a match of `regex` spans, or [`UNBOUNDED_REACH`] for unbounded patterns.
@@ -154,6 +170,7 @@ impl Detector {
             gates.push((spec.gate, format!("{flags}{}", regex.as_str())));
             identifiers.push(Compiled {
                 kind: IdentifierKind::Managed { id: spec.id, category: spec.category },
+                value_groups: value_groups(&regex),
                 regex,
                 rule: spec.rule,
                 validator: spec.validator,
@@ -191,6 +208,8 @@ impl Detector {
                 },
                 validator: None,
                 lead_check: None,
+                // A custom identifier's match is its whole regex match, as in Macie.
+                value_groups: Vec::new(),
                 ignore_words: identifier.ignore_words.clone().unwrap_or_default(),
                 max_distance: identifier.maximum_match_distance.unwrap_or(50) as usize,
                 has_keywords: !keywords.is_empty(),
@@ -396,7 +415,11 @@ impl Detector {
             } else {
                 next_boundary(haystack, whole.end())
             };
-            let value = captures.name("v").or_else(|| captures.name("w")).unwrap_or(whole);
+            let value = identifier
+                .value_groups
+                .iter()
+                .find_map(|&group| captures.get(group))
+                .unwrap_or(whole);
             let value_text = value.as_str();
             if let Some(validator) = identifier.validator
                 && !validator(value_text)

@@ -779,18 +779,30 @@ pub fn basic_auth(text: &str) -> bool {
 }
 
 /// The header and payload of a JWT are base64url-encoded JSON objects, and the header names
-/// an algorithm.
+/// an algorithm. A header that does not decode to JSON at all (a character garbled when the
+/// token was copied) still leaves a token whose payload carries registered claims; a header
+/// that is JSON but names no algorithm is not a JWT's.
 pub fn jwt(text: &str) -> bool {
-    use base64::Engine as _;
+    const REGISTERED_CLAIMS: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
     let mut parts = text.split('.');
-    let Some(header) = parts.next() else { return false };
-    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    match engine.decode(header.trim_end_matches('=')) {
-        Ok(bytes) => serde_json::from_slice::<serde_json::Value>(&bytes)
-            .ok()
-            .and_then(|value| value.get("alg").cloned())
-            .is_some(),
-        Err(_) => false,
+    let (Some(header), Some(payload)) = (parts.next(), parts.next()) else { return false };
+    match json_object(header) {
+        Some(header) => header.contains_key("alg"),
+        None => json_object(payload).is_some_and(|claims| {
+            REGISTERED_CLAIMS.iter().any(|claim| claims.contains_key(*claim))
+        }),
+    }
+}
+
+/// A base64url segment that decodes to a JSON object.
+fn json_object(segment: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segment.trim_end_matches('='))
+        .ok()?;
+    match serde_json::from_slice(&bytes).ok()? {
+        serde_json::Value::Object(map) => Some(map),
+        _ => None,
     }
 }
 
@@ -798,10 +810,51 @@ pub fn jwt(text: &str) -> bool {
 /// obvious placeholder.
 pub fn generic_secret(text: &str) -> bool {
     let value = text.trim_matches(|c: char| c == '"' || c == '\'');
-    if value.len() < 12 {
+    if value.len() < 12 || placeholder(&value.to_ascii_lowercase()) {
         return false;
     }
-    let lower = value.to_ascii_lowercase();
+    // Paths and URLs are not secrets.
+    if value.starts_with('/') || value.contains("://") || value.matches('/').count() >= 3 {
+        return false;
+    }
+    // Hex strings are secrets at key-like lengths; other lengths (40: a git commit id) are
+    // usually digests and ids.
+    if value.chars().all(|c| c.is_ascii_hexdigit())
+        && !matches!(value.len(), 24 | 32 | 48 | 64 | 96 | 128)
+    {
+        return false;
+    }
+    character_classes(value) >= 2 && shannon_entropy(value) >= 3.5
+}
+
+/// The token of an `Authorization: Bearer` header. The header says it is a credential, so
+/// any length from 16 and any alphabet (40 hex digits included) will do, unless it is a
+/// placeholder (`YOUR_ACCESS_TOKEN`, `<token>`) or too regular to be random.
+pub fn bearer_token(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    text.len() >= 16
+        && !placeholder(&lower)
+        && !lower.contains("token")
+        && character_classes(text) >= 2
+        && shannon_entropy(text) >= 3.0
+}
+
+/// A hex value next to a vendor's keyword (an app secret, a UUID-shaped server token, a
+/// `sqp_` token): digits and letters both, and not a filler such as all zeros, `deadbeef`
+/// repeated or an ascending run.
+pub fn random_hex(text: &str) -> bool {
+    let body = text.rsplit('_').next().unwrap_or(text);
+    let hex: String = body.chars().filter(|c| *c != '-').map(|c| c.to_ascii_lowercase()).collect();
+    !placeholder(&hex)
+        && !hex.contains("deadbeef")
+        && hex.chars().any(|c| c.is_ascii_digit())
+        && hex.chars().any(|c| c.is_ascii_alphabetic())
+        && shannon_entropy(&hex) >= 3.0
+}
+
+/// Words and shapes of values that stand in for a secret rather than being one (`lower` is
+/// the value in lower case).
+fn placeholder(lower: &str) -> bool {
     const PLACEHOLDERS: [&str; 14] = [
         "example",
         "changeme",
@@ -818,32 +871,21 @@ pub fn generic_secret(text: &str) -> bool {
         "<",
         "${",
     ];
-    if PLACEHOLDERS.iter().any(|p| lower.contains(p))
-        || has_ascending_run(&lower, 5)
+    PLACEHOLDERS.iter().any(|p| lower.contains(p))
+        || has_ascending_run(lower, 5)
         || lower.contains("a1b2c3")
-    {
-        return false;
-    }
-    // Paths and URLs are not secrets.
-    if value.starts_with('/') || value.contains("://") || value.matches('/').count() >= 3 {
-        return false;
-    }
-    // Hex strings are secrets at key-like lengths; other lengths (40: a git commit id) are
-    // usually digests and ids.
-    if value.chars().all(|c| c.is_ascii_hexdigit())
-        && !matches!(value.len(), 24 | 32 | 48 | 64 | 96 | 128)
-    {
-        return false;
-    }
-    let classes = [
+}
+
+/// How many of lower-case letters, upper-case letters and digits `value` has.
+fn character_classes(value: &str) -> usize {
+    [
         value.chars().any(|c| c.is_ascii_lowercase()),
         value.chars().any(|c| c.is_ascii_uppercase()),
         value.chars().any(|c| c.is_ascii_digit()),
     ]
     .iter()
     .filter(|b| **b)
-    .count();
-    classes >= 2 && shannon_entropy(value) >= 3.5
+    .count()
 }
 
 /// The table-driven check of the validator tests, shared with the submodules.
@@ -962,6 +1004,34 @@ mod tests {
                 "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
             ],
             &["eyJub3QiOiJqd3QifQ.eyJzdWIiOiIxIn0.abc"],
+        );
+        // A garbled header ("Ens" for "InR") with readable claims is still a token; with
+        // no registered claim it is not.
+        check(
+            jwt,
+            &["eyJhbGciOiJIUzI1NiIsEnR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZSJ9.sig"],
+            &["eyJhbGciOiJIUzI1NiIsEnR5cCI6IkpXVCJ9.eyJub3QiOiJjbGFpbSJ9.sig"],
+        );
+        check(
+            bearer_token,
+            &[
+                "38bb7b318cc6898c80317decb34525844bc9db55",
+                "eIdWHQqRfFmvP5LDDh-IGxPUzi7I27HthzCPAVmS",
+            ],
+            &["YOUR_ACCESS_TOKEN_HERE", "aaaaaaaaaaaaaaaaaaaa", "$TOKEN", "abcdefghijklmnop"],
+        );
+        check(
+            random_hex,
+            &[
+                "34cebc81c056a21bc66e212f947d73ec",
+                "f59dffd2-83ea-47c7-ba8f-95e053a6d0ae",
+                "sqp_826de5590c75919a8317fdface58206eebe7ebbc",
+            ],
+            &[
+                "00000000-0000-0000-0000-000000000000",
+                "0123456789abcdef0123456789abcdef",
+                "deadbeefdeadbeefdeadbeefdeadbeef",
+            ],
         );
         check(
             generic_secret,

@@ -229,6 +229,56 @@ const CASES: &[(&str, &str, &str)] = &[
         r"PsExec \\10.0.0.1 -u Administrator -p $pw cmd",
     ),
     ("PRIVATE_KEY", "-----BEGIN EC PRIVATE KEY-----", "-----BEGIN CERTIFICATE-----"),
+    (
+        "CREDENTIALS_IN_COMMAND",
+        "curl -X POST -u client-7Qz:5uC5Y4Mcvdl5rB56rBmx https://api.example.net/token",
+        "curl -u $CLIENT_ID:$CLIENT_SECRET https://api.example.net/token",
+    ),
+    (
+        "CREDENTIALS_IN_COMMAND",
+        "docker login -u deploy -p Hq3vZ8rTp2Lm registry.example.net",
+        "docker login -u deploy -p \"$REGISTRY_PASSWORD\" registry.example.net",
+    ),
+    (
+        "HTTP_BEARER_AUTH_HEADER",
+        "curl -H \"Authorization: Bearer 38bb7b318cc6898c80317decb34525844bc9db55\" https://api.example.net",
+        "curl -H \"Authorization: Bearer YOUR_ACCESS_TOKEN_HERE\" https://api.example.net",
+    ),
+    (
+        "URL_WITH_PASSWORD",
+        "git clone https://deploy:Zq7vR2mX9pL4@git.example.net/team/app.git",
+        "git clone https://deploy:${GIT_PASSWORD}@git.example.net/team/app.git",
+    ),
+    (
+        "BITBUCKET_APP_PASSWORD",
+        "app password ATBB3g7gLXseCxPjJs1CQNMyEjwf1D12516D",
+        "app password ATBB3g7gLXseCxPj",
+    ),
+    (
+        "AZURE_APP_CONFIGURATION_CONNECTION_STRING",
+        "Endpoint=https://shop-appconfig.azconfig.io;Id=Ab1c-d2-s0:Qm7rT2vZ8pL4kW9x;Secret=Qm7rT2vZ8pL4kW9xBn3Yd6Hf1Jg5Ks0LaPe2Uc7Rv4E=",
+        "Endpoint=https://shop-appconfig.azconfig.io;Id=Ab1c-d2-s0:Qm7rT2vZ8pL4kW9x;Secret=<secret>",
+    ),
+    (
+        "FACEBOOK_APP_SECRET",
+        "facebook app secret: 34cebc81c056a21bc66e212f947d73ec",
+        "build checksum: 34cebc81c056a21bc66e212f947d73ec",
+    ),
+    (
+        "POSTMARK_SERVER_TOKEN",
+        "postmark: \"f59dffd2-83ea-47c7-ba8f-95e053a6d0ae\"",
+        "request id: \"f59dffd2-83ea-47c7-ba8f-95e053a6d0ae\"",
+    ),
+    (
+        "SONARQUBE_TOKEN",
+        "mvn sonar:sonar -Dsonar.login=5524bf449ca45fcace54698371466398321f3a82",
+        "git checkout 5524bf449ca45fcace54698371466398321f3a82",
+    ),
+    (
+        "DOCKERHUB_TOKEN",
+        "docker login -u deploy -p dckr_pat_1q8yKET1VDJTpfCwseUDzT8vFh-",
+        "docker login -u deploy -p dckr_pat_1q8yKET1",
+    ),
 ];
 
 #[test]
