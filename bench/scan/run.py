@@ -224,7 +224,8 @@ def main():
         if row["mb_per_s"] > 0:
             print(f"arca / {name}: {arca_rate / row['mb_per_s']:.1f}x")
     # Quality on the full evaluation set.
-    from evaluation import detected_types, pii_scores, secret_scores, write_pii_corpus, write_secret_corpus
+    from evaluation import (detected_types, kingfisher_detected, pii_scores, secret_scores,
+                            write_pii_corpus, write_secret_corpus)
     labels = write_pii_corpus(args.work / "eval-pii", n=args.eval_n)
     out = subprocess.run([arca, "scan", "--no-progress", "--identifiers", "ALL", "--format", "json", str(args.work / "eval-pii")], capture_output=True, text=True).stdout
     findings = [json.loads(l) for l in out.splitlines() if l.strip() and "summary" not in json.loads(l)]
@@ -232,7 +233,13 @@ def main():
     labels = write_secret_corpus(args.work / "eval-secrets")
     out = subprocess.run([arca, "scan", "--no-progress", "--identifiers", "ALL", "--format", "json", str(args.work / "eval-secrets")], capture_output=True, text=True).stdout
     findings = [json.loads(l) for l in out.splitlines() if l.strip() and "summary" not in json.loads(l)]
-    print(json.dumps(secret_scores(labels, detected_types(findings)), indent=1))
+    arca_scores = secret_scores(labels, detected_types(findings))
+    print(json.dumps({"arca": arca_scores}, indent=1))
+    if kingfisher.exists():
+        peer_scores = secret_scores(labels, kingfisher_detected(str(kingfisher), args.work / "eval-secrets"))
+        print(json.dumps({"kingfisher --no-validate --no-dedup": peer_scores}, indent=1))
+        for key in ("flagged_positives", "flagged_negatives", "flagged_strict_negatives"):
+            print(f"credential examples, {key}: arca {arca_scores[key]}, kingfisher {peer_scores[key]}")
 
 
 if __name__ == "__main__":

@@ -501,6 +501,19 @@ const CHINA_ID: &[&str] =
 const CHINA_USCC: &[&str] =
     &["统一社会信用代码", "信用代码", "unified social credit", "uscc", "credit code", "营业执照"];
 const SECRET_WORDS: &[&str] = &[];
+const AZURE_DEVOPS_KW: &[&str] = &[
+    "azure devops",
+    "ado pat",
+    "ado token",
+    "azure devops pat",
+    "azure devops token",
+    "azdo pat",
+    "azdo token",
+    "devops pat",
+    "system.accesstoken",
+];
+const K8S_BOOTSTRAP_KW: &[&str] = &["bootstrap token", "kubeadm", "token"];
+const JENKINS_KW: &[&str] = &["jenkins", "jenkins token", "jenkins api token"];
 const FACEBOOK_KW: &[&str] = &["facebook", "fb_secret", "fb_app_secret", "fb_client_secret"];
 const POSTMARK_KW: &[&str] = &["postmark", "postmark_api_token", "x-postmark-server-token"];
 // `-Dsonar.login=` is how Maven and the scanner CLI take a token; keywords are whole words.
@@ -569,23 +582,39 @@ pub static CATALOG: &[Spec] = &[
     spec("DATABRICKS_TOKEN", C, r"\bdapi[a-f0-9]{32}(?:-[0-9])?\b"),
     spec("RUBYGEMS_API_KEY", C, r"\brubygems_[a-f0-9]{48}\b"),
     spec("AZURE_STORAGE_KEY", C, r"(?i:AccountKey)=(?P<v>[A-Za-z0-9+/]{86}==)").anchors(&["accountkey="], 0, false),
-    spec("AZURE_DEVOPS_TOKEN", C, r"\b[A-Za-z0-9]{52}JQQJ99[A-Za-z0-9]{18}\b").anchors(&["jqqj99"], 52, false),
+    // Azure DevOps personal access tokens: 84 characters, `JQQJ9` at 52 and `AZDO` at 76;
+    // the older 52-character base32 ones only next to a keyword.
+    spec("AZURE_DEVOPS_TOKEN", C, r"\b[A-Za-z0-9]{52}JQQJ9[0-9][A-Za-z0-9]{18}AZDO[A-Za-z0-9]{4}\b").anchors(&["jqqj9"], 52, false),
+    spec("AZURE_DEVOPS_LEGACY_TOKEN", C, r"\b[a-z2-7]{52}\b").kw(AZURE_DEVOPS_KW).check(v::random_base32),
     spec("SALESFORCE_ACCESS_TOKEN", C, r"\b00[A-Za-z0-9]{13}![A-Za-z0-9_.]{96}\b").anchors(&["!"], 15, false),
     spec("SOURCEGRAPH_TOKEN", C, r"\bsgp_(?:[a-f0-9]{16}_)?[a-f0-9]{40}\b"),
     spec("SEGMENT_TOKEN", C, r"\bsgp_[A-Za-z0-9]{64}\b"),
     spec("TAVILY_API_KEY", C, r"\btvly-[A-Za-z0-9]{32}\b"),
     spec("GROQ_API_KEY", C, r"\bgsk_[A-Za-z0-9]{52}\b"),
     spec("MS_TEAMS_WEBHOOK", C, r"https://[a-z0-9.\-]+\.(?:webhook\.office|outlook\.office)\.com/webhook(?:b2)?/[0-9a-f\-]{36}@[0-9a-f\-]{36}/IncomingWebhook/[0-9a-f]{32}/[0-9a-f\-]{36}"),
-    spec("PASSWORD_HASH", C, r"\$(?:1|2[abxy]?|5|6|8)\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,22}\$[./A-Za-z0-9]{22,86}|\$krb5asrep\$23\$[^:\s]+:[0-9a-f]{32}\$[0-9a-f]{64,}"),
+    spec("PASSWORD_HASH", C, r"\$(?:1|2[abxy]?|5|6|8)\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,22}\$[./A-Za-z0-9]{22,86}|\$krb5asrep\$23\$(?:[^:\s$]{1,256}:)?[0-9a-f]{32}\$[0-9a-f]{64,}"),
     // Passwords given on a command line: PsExec, PowerCLI, `curl -u user:password` and
     // `docker login -p`.
-    spec("CREDENTIALS_IN_COMMAND", C, r"(?i:psexec)[^\n]{0,256}?\s-u\s{1,8}\S{1,128}\s{1,8}-p\s{1,8}(?P<v>\S{1,128})|(?i:connect-viserver)[^\n]{0,256}?-Password\s{1,8}['\x22]?(?P<v1>[^\s'\x22]{1,128})|(?i:curl)\s[^\n]{0,256}?\s(?:-u|--user)[ =]['\x22]?[^\s:'\x22]{1,128}:(?P<v2>[^\s'\x22]{3,128})|(?i:docker)\s{1,8}login\s[^\n]{0,256}?\s(?:-p|--password)[ =]['\x22]?(?P<v3>[^\s'\x22]{3,128})").check(real_password).anchors(&["psexec", "connect-viserver", "curl", "docker"], 0, false),
+    spec("CREDENTIALS_IN_COMMAND", C, r"(?i:psexec)[^\n]{0,256}?\s-u\s{1,8}\S{1,128}\s{1,8}-p\s{1,8}(?P<v>\S{1,128})|(?i:connect-viserver)[^\n]{0,256}?-Password\s{1,8}['\x22]?(?P<v1>[^\s'\x22]{1,128})|(?i:curl)\s[^\n]{0,256}?\s(?:-u|--user)[ =]['\x22]?[^\s:'\x22]{1,128}:(?P<v2>[^\s'\x22]{3,128})|(?i:docker)\s{1,8}login\s[^\n]{0,256}?\s(?:-p|--password)[ =]['\x22]?(?P<v3>[^\s'\x22]{3,128})|(?i:vault)\s{1,8}operator\s{1,8}unseal\s{1,8}(?:-\S{1,64}\s{1,8}){0,4}(?P<v4>[A-Za-z0-9+/]{40,64}={0,2})").check(real_password).anchors(&["psexec", "connect-viserver", "curl", "docker", "vault"], 0, false),
     spec("HTTP_BEARER_AUTH_HEADER", C, r"(?i:authorization)\s{0,8}:\s{0,8}(?i:bearer)\s{1,8}(?P<v>[A-Za-z0-9_\-.~+/]{16,2048}={0,2})").check(v::bearer_token).anchors(&["authorization"], 0, false),
     // Credentials in the user-information part of a web, git or SSH URL (database URLs
     // have their own identifier).
     spec("URL_WITH_PASSWORD", C, r"\b(?:https?|git|ssh|svn|ftps|smb)://[^\s:/@'\x22]{1,64}:(?P<v>[^\s@/'\x22]{3,128})@[^\s/'\x22%:][^\s/'\x22]{0,252}").check(real_password),
+    // Server, Data Source, Provider or Driver first, then a password: an ADO.NET, ODBC or
+    // OLE DB connection string.
+    spec("CONNECTION_STRING_PASSWORD", C, r"(?i:server|data source|provider|driver)\s{0,4}=[^\n]{0,256}?[;\x22'&]\s{0,4}(?i:password|pwd)\s{0,4}=\s{0,4}(?P<v>[^;'\x22\s][^;'\x22\n]{2,127})").check(connection_password).anchors(&["password", "pwd"], 280, false),
+    spec("NETRC_CREDENTIALS", C, r"\bmachine\s{1,8}\S{1,128}\s{1,16}login\s{1,8}\S{1,128}\s{1,16}password\s{1,8}(?P<v>\S{3,128})").check(real_password).anchors(&["machine"], 0, true),
+    spec("WIREGUARD_KEY", C, r"(?i:PrivateKey|PresharedKey)\s{0,8}=\s{0,8}(?P<v>[A-Za-z0-9+/]{43}=)").anchors(&["privatekey", "presharedkey"], 0, false),
+    spec("KUBERNETES_BOOTSTRAP_TOKEN", C, r"\b[a-z0-9]{6}\.[a-z0-9]{16}\b").kw(K8S_BOOTSTRAP_KW).check(v::random_base32),
+    spec("JENKINS_API_TOKEN", C, r"\b11[0-9a-f]{32}\b").kw(JENKINS_KW).check(v::random_hex),
+    spec("NEW_RELIC_LICENSE_KEY", C, r"\b[0-9a-f]{36}NRAL\b"),
+    spec("CRATES_IO_API_KEY", C, r"\bcio[A-Za-z0-9]{32}\b"),
+    spec("DEPENDENCY_TRACK_API_KEY", C, r"\bodt_[A-Za-z0-9]{32}\b"),
+    spec("JINA_API_KEY", C, r"\bjina_[a-f0-9]{32}[A-Za-z0-9]{28}\b"),
+    spec("TWITCH_STREAM_KEY", C, r"\blive_[0-9]{6,12}_[A-Za-z0-9]{30}\b"),
+    spec("NUGET_API_KEY", C, r"\boy2[a-z0-9]{43}\b"),
     spec("BITBUCKET_APP_PASSWORD", C, r"\bATBB[A-Za-z0-9_=.\-]{32}\b"),
-    spec("AZURE_APP_CONFIGURATION_CONNECTION_STRING", C, r"Endpoint=https://[A-Za-z0-9\-]+\.azconfig\.io;Id=[^;\s]{1,64};Secret=(?P<v>[A-Za-z0-9+/]{40,88}={0,2})"),
+    spec("AZURE_APP_CONFIGURATION_CONNECTION_STRING", C, r"(?:Endpoint=)?https://[A-Za-z0-9\-]{1,63}\.azconfig\.io;Id=[^;\s]{1,64};Secret=(?P<v>[A-Za-z0-9+/]{40,88}={0,2})").anchors(&[".azconfig.io;id="], 80, false),
     spec("FACEBOOK_APP_SECRET", C, r"\b[0-9a-f]{32}\b").kw(FACEBOOK_KW).check(v::random_hex),
     spec("POSTMARK_SERVER_TOKEN", C, r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b").kw(POSTMARK_KW).check(v::random_hex),
     spec("SONARQUBE_TOKEN", C, r"\bsq[apu]_[0-9a-f]{40}\b|\b[0-9a-f]{40}\b").kw(SONAR_KW).check(v::random_hex),
@@ -773,6 +802,13 @@ fn not_retired_vendor_format(lead: &str, value: &str) -> bool {
     !PREFIXED_ONLY_VENDORS.iter().any(|(vendor, prefix)| {
         key_words.iter().any(|word| word == vendor) && !value.starts_with(prefix)
     })
+}
+
+/// A password in a connection string: a value, and not a documentation stand-in such as
+/// `myPassword` or a template (`#{...}`).
+fn connection_password(text: &str) -> bool {
+    let lower = text.trim().to_ascii_lowercase();
+    real_password(&lower) && !lower.contains("password") && !lower.starts_with("#{")
 }
 
 /// A password in a URL or on a command line that is a value, not a variable (`$PW`,

@@ -852,6 +852,16 @@ pub fn random_hex(text: &str) -> bool {
         && shannon_entropy(&hex) >= 3.0
 }
 
+/// A lower-case base32 or base36 value next to a vendor's keyword (a legacy Azure DevOps
+/// token, a Kubernetes bootstrap token): letters and digits both, not a placeholder.
+pub fn random_base32(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    !placeholder(&lower)
+        && lower.chars().any(|c| c.is_ascii_digit())
+        && lower.chars().any(|c| c.is_ascii_alphabetic())
+        && shannon_entropy(&lower.replace('.', "")) >= 3.0
+}
+
 /// Words and shapes of values that stand in for a secret rather than being one (`lower` is
 /// the value in lower case).
 fn placeholder(lower: &str) -> bool {
@@ -1019,6 +1029,11 @@ mod tests {
                 "eIdWHQqRfFmvP5LDDh-IGxPUzi7I27HthzCPAVmS",
             ],
             &["YOUR_ACCESS_TOKEN_HERE", "aaaaaaaaaaaaaaaaaaaa", "$TOKEN", "abcdefghijklmnop"],
+        );
+        check(
+            random_base32,
+            &["xmecosfogyr5xkxwnrekpk5yroudocuzrenun7z5jqipq3zxoi7f", "dhjk1e.yy37q9ah8rvhs1k3"],
+            &["abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst", "aaaaaa.aaaaaaaaaaaaaaaa"],
         );
         check(
             random_hex,

@@ -275,6 +275,77 @@ const CASES: &[(&str, &str, &str)] = &[
         "git checkout 5524bf449ca45fcace54698371466398321f3a82",
     ),
     (
+        "AZURE_DEVOPS_TOKEN",
+        "pat = OhbVrpoiVgRV5IfLBcbfnoGMbJmTPSIAoCLrZ3aWZkSBvrjn9WvgJQQJ99fygw2wMqZcUDIh7yfJAZDOs1ON",
+        "pat = OhbVrpoiVgRV5IfLBcbfnoGMbJmTPSIAoCLrZ3aWZkSBvrjn9WvgJQQJ99fygw2wMqZcUDIh7yfJAZDO",
+    ),
+    (
+        "AZURE_DEVOPS_LEGACY_TOKEN",
+        "azure_devops_pat = \"xmecosfogyr5xkxwnrekpk5yroudocuzrenun7z5jqipq3zxoi7f\"",
+        "checksum = \"xmecosfogyr5xkxwnrekpk5yroudocuzrenun7z5jqipq3zxoi7f\"",
+    ),
+    (
+        "CONNECTION_STRING_PASSWORD",
+        "Server=db01,1433;Database=Sales;User ID=report;Password=Vq8#zT2m!Lp;",
+        "Server=db01,1433;Database=Sales;User ID=report;Password=myPassword;",
+    ),
+    (
+        "NETRC_CREDENTIALS",
+        "machine git.example.net login deploy password Zq7vR2mX9pL4",
+        "machine git.example.net login deploy password $NETRC_PASSWORD",
+    ),
+    (
+        "WIREGUARD_KEY",
+        "[Interface]\nPrivateKey = vOxVyO5pzavdvM8/RCjJsxth3wnbeDgz0et1WU7Sy98=",
+        "[Interface]\nPrivateKey = <server private key>",
+    ),
+    (
+        "KUBERNETES_BOOTSTRAP_TOKEN",
+        "kubeadm join 10.0.0.5:6443 --token dhjk1e.yy37q9ah8rvhs1k3",
+        "version dhjk1e.yy37q9ah8rvhs1k3",
+    ),
+    (
+        "JENKINS_API_TOKEN",
+        "JENKINS_TOKEN=110853964b50af03b971722f244f58d669",
+        "BUILD_HASH=110853964b50af03b971722f244f58d669",
+    ),
+    (
+        "NEW_RELIC_LICENSE_KEY",
+        "license_key: cbee3772a077021721a278f64f7fd633dbddNRAL",
+        "license_key: cbee3772a077021721a278f64f7fd633NRAL",
+    ),
+    ("CRATES_IO_API_KEY", "token = cioD3UdRPPgdzUvZ3gpmmICiBlrDp37eCZ3", "token = cioD3UdRPP"),
+    (
+        "DEPENDENCY_TRACK_API_KEY",
+        "X-Api-Key: odt_2JgdPI1af7W2pkAFEn3z5dkyayq7YYDs",
+        "X-Api-Key: odt_2JgdPI1af7W2",
+    ),
+    (
+        "JINA_API_KEY",
+        "JINA_KEY=jina_df469611a11f5125227c3712da86a78ciQPtDu7W7eaDNKgeInGqi7w4e4px",
+        "JINA_KEY=jina_df469611a11f5125",
+    ),
+    (
+        "TWITCH_STREAM_KEY",
+        "STREAM_KEY=live_427849808_t7Qg84iqh4gVJjrsMnTvnRO2qGFq56",
+        "STREAM_KEY=live_427849808_t7Qg84iq",
+    ),
+    (
+        "NUGET_API_KEY",
+        "nuget push app.nupkg oy2df1rcaviqk2919ahej8cx9j1ictxcwnpgw90jpkl0bl",
+        "nuget push app.nupkg oy2df1rcaviqk2919",
+    ),
+    (
+        "CREDENTIALS_IN_COMMAND",
+        "vault operator unseal OjkGqDFmVEfdEffFR1mkgmat+9eJVPAHHeD4Qi2U9vtD",
+        "vault operator unseal",
+    ),
+    (
+        "PASSWORD_HASH",
+        "$krb5asrep$23$13dbad3c681d06bd2aa399dac946dc59$c0996daeee6f529a279764017f2ed6cfc7403d75e173e4eaede5fe878f78e2978aa2447c462ddaed",
+        "$krb5asrep$23$13dbad3c681d06bd$c0996daeee6f",
+    ),
+    (
         "DOCKERHUB_TOKEN",
         "docker login -u deploy -p dckr_pat_1q8yKET1VDJTpfCwseUDzT8vFh-",
         "docker login -u deploy -p dckr_pat_1q8yKET1",
