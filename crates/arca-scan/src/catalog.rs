@@ -599,7 +599,7 @@ pub static CATALOG: &[Spec] = &[
     spec("HTTP_BEARER_AUTH_HEADER", C, r"(?i:authorization)\s{0,8}:\s{0,8}(?i:bearer)\s{1,8}(?P<v>[A-Za-z0-9_\-.~+/]{16,2048}={0,2})").check(v::bearer_token).anchors(&["authorization"], 0, false),
     // Credentials in the user-information part of a web, git or SSH URL (database URLs
     // have their own identifier).
-    spec("URL_WITH_PASSWORD", C, r"\b(?:https?|git|ssh|svn|ftps|smb)://[^\s:/@'\x22]{1,64}:(?P<v>[^\s@/'\x22]{3,128})@[^\s/'\x22%:][^\s/'\x22]{0,252}").check(real_password),
+    spec("URL_WITH_PASSWORD", C, r"\b(?:https?|git|ssh|svn|ftps|smb)://[^\s:/@'\x22]{1,64}:(?P<v>[^\s@/'\x22]{3,128})@[^\s/'\x22%:][^\s/'\x22]{0,252}").check(v::url_password),
     // Server, Data Source, Provider or Driver first, then a password: an ADO.NET, ODBC or
     // OLE DB connection string.
     spec("CONNECTION_STRING_PASSWORD", C, r"(?i:server|data source|provider|driver)\s{0,4}=[^\n]{0,256}?[;\x22'&]\s{0,4}(?i:password|pwd)\s{0,4}=\s{0,4}(?P<v>[^;'\x22\s][^;'\x22\n]{2,127})").check(connection_password).anchors(&["password", "pwd"], 280, false),

@@ -839,6 +839,14 @@ pub fn bearer_token(text: &str) -> bool {
         && shannon_entropy(text) >= 3.0
 }
 
+/// The password of a web, git or SSH URL: at least 8 characters of two classes or more, and
+/// no stand-in word. Documentation and tests write such URLs with words (`user:pass@`,
+/// `Aladdin:opensesame@`); a leaked one carries a generated or at least mixed password.
+pub fn url_password(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    text.chars().count() >= 8 && !placeholder(&lower) && character_classes(text) >= 2
+}
+
 /// A hex value next to a vendor's keyword (an app secret, a UUID-shaped server token, a
 /// `sqp_` token): digits and letters both, and not a filler such as all zeros, `deadbeef`
 /// repeated or an ascending run.
@@ -1029,6 +1037,11 @@ mod tests {
                 "eIdWHQqRfFmvP5LDDh-IGxPUzi7I27HthzCPAVmS",
             ],
             &["YOUR_ACCESS_TOKEN_HERE", "aaaaaaaaaaaaaaaaaaaa", "$TOKEN", "abcdefghijklmnop"],
+        );
+        check(
+            url_password,
+            &["ATBB3g7gLXseCxPjJs1CQNMyEjwf1D12516D", "Zq7vR2mX9pL4"],
+            &["opensesame", "urlpass", "creds", "Passw0rd-example"],
         );
         check(
             random_base32,
