@@ -514,6 +514,9 @@ const AZURE_DEVOPS_KW: &[&str] = &[
 ];
 const K8S_BOOTSTRAP_KW: &[&str] = &["bootstrap token", "kubeadm", "token"];
 const JENKINS_KW: &[&str] = &["jenkins", "jenkins token", "jenkins api token"];
+const GITHUB_SECRET_KW: &[&str] =
+    &["github secret", "github client secret", "github oauth secret", "gh client secret"];
+const CODECLIMATE_KW: &[&str] = &["cc test reporter id", "codeclimate reporter id"];
 const FACEBOOK_KW: &[&str] = &["facebook", "fb_secret", "fb_app_secret", "fb_client_secret"];
 const POSTMARK_KW: &[&str] = &["postmark", "postmark_api_token", "x-postmark-server-token"];
 // `-Dsonar.login=` is how Maven and the scanner CLI take a token; keywords are whole words.
@@ -607,6 +610,8 @@ pub static CATALOG: &[Spec] = &[
     spec("WIREGUARD_KEY", C, r"(?i:PrivateKey|PresharedKey)\s{0,8}=\s{0,8}(?P<v>[A-Za-z0-9+/]{43}=)").anchors(&["privatekey", "presharedkey"], 0, false),
     spec("KUBERNETES_BOOTSTRAP_TOKEN", C, r"\b[a-z0-9]{6}\.[a-z0-9]{16}\b").kw(K8S_BOOTSTRAP_KW).check(v::random_base32),
     spec("JENKINS_API_TOKEN", C, r"\b11[0-9a-f]{32}\b").kw(JENKINS_KW).check(v::random_hex),
+    spec("GITHUB_OAUTH_CLIENT_SECRET", C, r"\b[0-9a-f]{40}\b").kw(GITHUB_SECRET_KW).check(v::random_hex),
+    spec("CODECLIMATE_REPORTER_ID", C, r"\b[0-9a-f]{64}\b").kw(CODECLIMATE_KW).check(v::random_hex),
     spec("NEW_RELIC_LICENSE_KEY", C, r"\b[0-9a-f]{36}NRAL\b"),
     spec("CRATES_IO_API_KEY", C, r"\bcio[A-Za-z0-9]{32}\b"),
     spec("DEPENDENCY_TRACK_API_KEY", C, r"\bodt_[A-Za-z0-9]{32}\b"),

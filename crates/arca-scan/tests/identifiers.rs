@@ -310,6 +310,16 @@ const CASES: &[(&str, &str, &str)] = &[
         "BUILD_HASH=110853964b50af03b971722f244f58d669",
     ),
     (
+        "GITHUB_OAUTH_CLIENT_SECRET",
+        "GITHUB_CLIENT_SECRET=6d3f0b8a21c94e7f5a0b3c2d1e9f8a7b6c5d4e3f",
+        "GIT_COMMIT=6d3f0b8a21c94e7f5a0b3c2d1e9f8a7b6c5d4e3f",
+    ),
+    (
+        "CODECLIMATE_REPORTER_ID",
+        "CC_TEST_REPORTER_ID: 5e2b7c9d1a3f4e6b8c0d2e4f6a8b0c1d3e5f7a9b1c3d5e7f9a0b2c4d6e8f0a1b",
+        "SHA256: 5e2b7c9d1a3f4e6b8c0d2e4f6a8b0c1d3e5f7a9b1c3d5e7f9a0b2c4d6e8f0a1b",
+    ),
+    (
         "NEW_RELIC_LICENSE_KEY",
         "license_key: cbee3772a077021721a278f64f7fd633dbddNRAL",
         "license_key: cbee3772a077021721a278f64f7fd633NRAL",
