@@ -249,15 +249,17 @@ def secret_scores(labels, detected):
     strict = [n for n, (_, p, conflicting) in labels.items() if not p and not conflicting]
     flagged_pos = [n for n in positives if detected.get(n)]
     flagged_neg = [n for n in negatives if detected.get(n)]
+    flagged_strict = [n for n in strict if detected.get(n)]
     return {
         "positives": len(positives),
         "flagged_positives": len(flagged_pos),
         "negatives": len(negatives),
         "flagged_negatives": len(flagged_neg),
         "strict_negatives": len(strict),
-        "flagged_strict_negatives": len([n for n in strict if detected.get(n)]),
+        "flagged_strict_negatives": len(flagged_strict),
         "recall": len(flagged_pos) / len(positives),
         "flagged_negative_files": sorted(flagged_neg),
+        "flagged_strict_negative_files": sorted(flagged_strict),
     }
 
 
