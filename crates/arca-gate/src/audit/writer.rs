@@ -70,7 +70,7 @@ pub enum AuditError {
     #[error("audit chain head could not be stored: {0}")]
     Store(#[from] arca_store::StoreError),
     /// The digest signing key could not be sealed or unsealed.
-    #[error("audit digest key: {0}")]
+    #[error("the audit digest key could not be sealed or unsealed")]
     Seal(#[from] arca_seal::SealError),
     /// The digest signing key is unusable.
     #[error("audit digest key: {0}")]
