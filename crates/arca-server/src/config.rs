@@ -105,6 +105,9 @@ pub struct AuditSection {
     pub max_file_bytes: u64,
     /// `fsync` (default) or `flush`.
     pub durability: Durability,
+    /// Longest time, in seconds, audit records stay without a signed digest of the
+    /// chain head (digests are also written at rotation, start and shutdown).
+    pub digest_interval_seconds: u64,
 }
 
 /// `[log]`.
@@ -207,7 +210,12 @@ impl Default for SealSection {
 
 impl Default for AuditSection {
     fn default() -> Self {
-        Self { dir: None, max_file_bytes: 64 << 20, durability: Durability::Fsync }
+        Self {
+            dir: None,
+            max_file_bytes: 64 << 20,
+            durability: Durability::Fsync,
+            digest_interval_seconds: 300,
+        }
     }
 }
 
@@ -383,12 +391,14 @@ mod tests {
             url = "postgres://db/arca"
             [audit]
             durability = "flush"
+            digest_interval_seconds = 60
             "#,
         )
         .unwrap();
         assert_eq!(config.server.listen.port(), 8443);
         assert_eq!(config.store_url(), "postgres://db/arca");
         assert_eq!(config.audit.durability, Durability::Flush);
+        assert_eq!(config.audit.digest_interval_seconds, 60);
         let mut config = config;
         config
             .apply_env(|name| (name == "ARCA_LISTEN").then(|| "127.0.0.1:9000".to_string()))

@@ -100,6 +100,8 @@ pub async fn call(
             let version = state.keyring.rotate().await.map_err(|e| internal(&e))?;
             let key_versions = state.kms.rewrap_all().await.map_err(|e| internal(&e))?;
             let access_keys = state.identity.rewrap_all().await.map_err(|e| internal(&e))?;
+            // The audit digest signing key is sealed under the root key too.
+            state.audit.digest_key().rewrap().await.map_err(|e| internal(&e))?;
             let retired = state.keyring.retire_older().await.map_err(|e| internal(&e))?;
             tracing::info!(version, key_versions, access_keys, retired, "root key rotated");
             json::output(&RotateRootKeyResponse {
