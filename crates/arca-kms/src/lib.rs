@@ -24,6 +24,7 @@ pub mod api;
 pub mod blob;
 mod cache;
 mod error;
+mod operation;
 mod paging;
 mod policy_text;
 mod record;
