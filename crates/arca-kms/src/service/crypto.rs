@@ -76,20 +76,23 @@ impl KmsService {
         let material = key.materials.get(&version.version).ok_or(KmsError::Internal)?;
         let key_id = uuid::Uuid::parse_str(&key.record.key_id)
             .map_err(|e| KmsError::internal("key id", e))?;
-        let mut salt = [0u8; blob::SALT_LEN];
-        arca_crypto::random::fill(&mut salt);
-        let mut nonce = [0u8; arca_crypto::aead::NONCE_LEN];
-        arca_crypto::random::fill(&mut nonce);
-        let header = CiphertextBlob::header(key_id, version.version, &salt);
-        let data_key = material.data_key(&salt, &header)?;
+        // Salt and nonce from one call to the generator (this is the hot path).
+        let mut random = [0u8; blob::SALT_LEN + arca_crypto::aead::NONCE_LEN];
+        arca_crypto::random::fill(&mut random);
+        let (salt, nonce) = random.split_at(blob::SALT_LEN);
+        let salt: &[u8; blob::SALT_LEN] = salt.try_into().map_err(|_| KmsError::Internal)?;
+        let nonce: &[u8; arca_crypto::aead::NONCE_LEN] =
+            nonce.try_into().map_err(|_| KmsError::Internal)?;
+        let header = CiphertextBlob::header(key_id, version.version, salt);
+        let data_key = material.data_key(salt, &header)?;
         let mut out = Vec::with_capacity(blob::blob_len(plaintext.len()));
         out.extend_from_slice(&header);
-        out.extend_from_slice(&nonce);
+        out.extend_from_slice(nonce);
         let body_start = out.len();
         out.extend_from_slice(plaintext);
         let aad = blob::aad_v2(&header, &key.record.arn, context);
         let tag = data_key
-            .seal_in_place(&nonce, &aad, &mut out[body_start..])
+            .seal_in_place(nonce, &aad, &mut out[body_start..])
             .map_err(|e| KmsError::internal("seal", e))?;
         out.extend_from_slice(&tag);
         Ok(out)
