@@ -36,6 +36,21 @@ pub struct Caller {
     pub now_ms: i64,
 }
 
+/// Whether AWS lets an operation act on a resource of another account.
+///
+/// AWS allows cross-account use only for the operations its API reference marks
+/// "Cross-account use: Yes" (for KMS: the cryptographic operations, DescribeKey,
+/// GetPublicKey, the grant operations, GetKeyRotationStatus); for every other
+/// operation a grant to another account in a resource policy has no effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrossAccount {
+    /// A caller of another account may be allowed by the resource policy and its own
+    /// identity policies.
+    Allowed,
+    /// Only callers of the resource's own account, whatever any policy grants.
+    SameAccountOnly,
+}
+
 /// One authorisation question: may the caller do `action` on `resource`?
 #[derive(Debug)]
 pub struct Access<'a> {
@@ -49,7 +64,12 @@ pub struct Access<'a> {
     pub resource_policy: Option<&'a Policy>,
     /// How identity and resource policies combine.
     pub mode: ResourceMode,
-    /// Service-specific condition keys (`kms:EncryptionContext:...`).
+    /// Whether the operation may reach across accounts. Required, so that every
+    /// operation decides it.
+    pub cross_account: CrossAccount,
+    /// Service-specific condition keys (`kms:EncryptionContext:...`). A key given
+    /// twice under different cases (`kms:EncryptionContext:Tenant` and `...:tenant`)
+    /// keeps both values apart: a condition must hold for each to allow.
     pub context: Vec<(String, Vec<String>)>,
 }
 
@@ -74,8 +94,16 @@ fn format_time(ms: i64) -> String {
 }
 
 impl Caller {
-    /// Decides `access` for this caller with AWS's evaluation logic.
+    /// Decides `access` for this caller with AWS's evaluation logic. An operation that
+    /// is [`CrossAccount::SameAccountOnly`] is refused to callers of other accounts
+    /// before any policy is read.
     pub fn authorize(&self, access: &Access<'_>) -> Result<(), AccessDenied> {
+        self.check_reach(
+            access.action,
+            access.resource,
+            access.resource_account,
+            access.cross_account,
+        )?;
         let mut context = RequestContext::new(
             if self.is_account_root {
                 CallerPrincipal::account_root(self.account_id.clone())
@@ -98,7 +126,7 @@ impl Caller {
             context.insert("aws:SourceIp", vec![ip.to_string()]);
         }
         for (key, values) in &access.context {
-            context.insert(key, values.clone());
+            context.insert_variant(key, values.clone());
         }
         let identity: Vec<&Policy> = self.identity_policies.iter().collect();
         match evaluate(&context, &identity, access.resource_policy, access.mode) {
@@ -107,8 +135,33 @@ impl Caller {
         }
     }
 
+    /// Refuses `action` on a resource of `resource_account` when the operation is
+    /// [`CrossAccount::SameAccountOnly`] and the resource is not in the caller's
+    /// account. [`Caller::authorize`] starts with this; a service may also call it
+    /// before it looks anything up in another account (an alias, a key).
+    pub fn check_reach(
+        &self,
+        action: &str,
+        resource: &str,
+        resource_account: &str,
+        cross_account: CrossAccount,
+    ) -> Result<(), AccessDenied> {
+        match cross_account {
+            CrossAccount::Allowed => Ok(()),
+            CrossAccount::SameAccountOnly if resource_account == self.account_id => Ok(()),
+            CrossAccount::SameAccountOnly => Err(AccessDenied::new(format!(
+                "User: {} is not authorized to perform: {action} on resource: {resource} because {action} cannot be used across accounts",
+                self.principal_arn
+            ))),
+        }
+    }
+
     fn denial_message(&self, access: &Access<'_>, decision: &Decision) -> String {
         let reason = match decision {
+            Decision::WorkLimitExceeded => {
+                "because evaluating the policies for this request exceeded its work limit"
+                    .to_string()
+            }
             Decision::ExplicitDeny { by } if by.source == PolicySource::Resource => {
                 "with an explicit deny in a resource-based policy".to_string()
             }
@@ -124,5 +177,135 @@ impl Caller {
             "User: {} is not authorized to perform: {} on resource: {} {reason}",
             self.principal_arn, access.action, access.resource
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+    fn root_of(account: &str, identity_policies: Vec<Policy>) -> Caller {
+        Caller {
+            account_id: account.into(),
+            principal_arn: format!("arn:aws:iam::{account}:root"),
+            user_name: "root".into(),
+            user_id: account.into(),
+            is_account_root: true,
+            is_bootstrap_admin: false,
+            region: "us-east-1".into(),
+            access_key_id: "AKIAEXAMPLE".into(),
+            source_ip: None,
+            identity_policies: Arc::new(identity_policies),
+            via_service: None,
+            now_ms: 1_700_000_000_000,
+        }
+    }
+
+    fn key_policy_granting_b() -> Policy {
+        Policy::parse_resource(
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:*","Resource":"*"},
+                {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":"kms:*","Resource":"*"}]}"#,
+            arca_policy::MAX_KEY_POLICY_SIZE,
+        )
+        .unwrap()
+    }
+
+    fn access<'a>(
+        action: &'a str,
+        policy: &'a Policy,
+        cross_account: CrossAccount,
+        context: Vec<(String, Vec<String>)>,
+    ) -> Access<'a> {
+        Access {
+            action,
+            resource: KEY,
+            resource_account: "111111111111",
+            resource_policy: Some(policy),
+            mode: ResourceMode::KeyPolicy,
+            cross_account,
+            context,
+        }
+    }
+
+    /// Issue 10 item 3: a key policy grant of `kms:*` to another account reaches only
+    /// the operations AWS allows across accounts.
+    #[test]
+    fn same_account_only_operations_refuse_other_accounts_whatever_the_policy() {
+        let policy = key_policy_granting_b();
+        let owner = root_of("111111111111", Vec::new());
+        let other = root_of("222222222222", Vec::new());
+        for (action, cross_account) in [
+            ("kms:Encrypt", CrossAccount::Allowed),
+            ("kms:DescribeKey", CrossAccount::Allowed),
+            ("kms:PutKeyPolicy", CrossAccount::SameAccountOnly),
+            ("kms:ScheduleKeyDeletion", CrossAccount::SameAccountOnly),
+        ] {
+            let request = access(action, &policy, cross_account, Vec::new());
+            assert!(owner.authorize(&request).is_ok(), "{action} by the owner");
+            let answer = other.authorize(&request);
+            assert_eq!(
+                answer.is_ok(),
+                cross_account == CrossAccount::Allowed,
+                "{action}: {answer:?}"
+            );
+        }
+        let refused = other
+            .authorize(&access(
+                "kms:DisableKey",
+                &policy,
+                CrossAccount::SameAccountOnly,
+                Vec::new(),
+            ))
+            .unwrap_err();
+        assert!(refused.to_string().contains("cannot be used across accounts"), "{refused}");
+        assert!(
+            other
+                .check_reach("kms:DisableKey", "*", "222222222222", CrossAccount::SameAccountOnly)
+                .is_ok()
+        );
+        assert!(
+            other
+                .check_reach("kms:DisableKey", KEY, "111111111111", CrossAccount::SameAccountOnly)
+                .is_err()
+        );
+        assert!(
+            other.check_reach("kms:Encrypt", KEY, "111111111111", CrossAccount::Allowed).is_ok()
+        );
+    }
+
+    /// Issue 10 item 9, at the decision point: both case variants reach the policy.
+    #[test]
+    fn case_variant_context_keys_reach_the_policy_apart() {
+        let key_policy = Policy::parse_resource(
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:Encrypt","Resource":"*",
+                 "Condition":{"StringEquals":{"kms:EncryptionContext:tenant":"red"}}}]}"#,
+            arca_policy::MAX_KEY_POLICY_SIZE,
+        )
+        .unwrap();
+        let owner = root_of("111111111111", Vec::new());
+        let context = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (format!("kms:EncryptionContext:{k}"), vec![(*v).to_string()]))
+                .collect()
+        };
+        let red = access(
+            "kms:Encrypt",
+            &key_policy,
+            CrossAccount::Allowed,
+            context(&[("tenant", "red")]),
+        );
+        assert!(owner.authorize(&red).is_ok());
+        let ambiguous = access(
+            "kms:Encrypt",
+            &key_policy,
+            CrossAccount::Allowed,
+            context(&[("Tenant", "blue"), ("tenant", "red")]),
+        );
+        assert!(owner.authorize(&ambiguous).is_err());
     }
 }

@@ -499,6 +499,7 @@ impl Identity {
             resource_account: &caller.account_id,
             resource_policy: None,
             mode: ResourceMode::IdentityOnly,
+            cross_account: crate::CrossAccount::SameAccountOnly,
             context: Vec::new(),
         })?;
         Ok(())

@@ -3,6 +3,9 @@
 //!
 //! Entries are dropped when the store's change feed reports a write to the key (from
 //! any node); a short TTL is the backstop should a notification be lost.
+//!
+//! Only aliases that exist are cached, and at most [`ALIAS_CAPACITY`] of them: a
+//! caller naming made-up aliases costs a store read each, never memory.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -10,13 +13,50 @@ use std::{
     time::{Duration, Instant},
 };
 
-use arca_crypto::aead::AesGcmKey;
+use arca_crypto::{SecretBytes, aead::AesGcmKey};
 use arca_policy::Policy;
 
-use crate::record::KeyRecord;
+use crate::{KmsError, blob, record::KeyRecord};
 
 /// How long an entry may live without a change notification.
 const TTL: Duration = Duration::from_secs(30);
+
+/// Most alias targets kept at once; past it an arbitrary entry makes room.
+pub const ALIAS_CAPACITY: usize = 10_000;
+
+/// One key version's material, unwrapped.
+pub struct VersionMaterial {
+    /// The raw material: the HKDF input of each format 2 blob's data key.
+    secret: SecretBytes,
+    /// The material as an AES-GCM key, for format 1 blobs.
+    v1: AesGcmKey,
+}
+
+impl VersionMaterial {
+    /// Wraps unwrapped material (32 bytes).
+    pub fn new(secret: SecretBytes) -> Result<Self, KmsError> {
+        let v1 = AesGcmKey::from_bytes(secret.expose_secret())
+            .map_err(|e| KmsError::internal("key material", e))?;
+        Ok(Self { secret, v1 })
+    }
+
+    /// The key that seals format 1 blobs directly.
+    pub fn v1_key(&self) -> &AesGcmKey {
+        &self.v1
+    }
+
+    /// The data key of one format 2 blob, from its salt and header.
+    pub fn data_key(&self, salt: &[u8], header: &[u8]) -> Result<AesGcmKey, KmsError> {
+        // The HKDF input is the version's material; it leaves `SecretBytes` only into
+        // aws-lc's HMAC state.
+        arca_crypto::hkdf::derive_aes_256_gcm_key(
+            salt,
+            self.secret.expose_secret(),
+            &blob::data_key_info(header),
+        )
+        .map_err(|e| KmsError::internal("derive data key", e))
+    }
+}
 
 /// A key ready for use.
 pub struct CachedKey {
@@ -24,8 +64,8 @@ pub struct CachedKey {
     pub record: KeyRecord,
     /// Its key policy, parsed.
     pub policy: Arc<Policy>,
-    /// Unwrapped material per key version (aws-lc zeroizes it on drop).
-    pub materials: BTreeMap<u32, AesGcmKey>,
+    /// Unwrapped material per key version (zeroized on drop).
+    pub materials: BTreeMap<u32, VersionMaterial>,
     loaded: Instant,
 }
 
@@ -34,7 +74,7 @@ impl CachedKey {
     pub fn new(
         record: KeyRecord,
         policy: Arc<Policy>,
-        materials: BTreeMap<u32, AesGcmKey>,
+        materials: BTreeMap<u32, VersionMaterial>,
     ) -> Self {
         Self { record, policy, materials, loaded: Instant::now() }
     }
@@ -44,7 +84,7 @@ impl CachedKey {
 #[derive(Default)]
 pub struct KeyCache {
     keys: RwLock<HashMap<String, Arc<CachedKey>>>,
-    aliases: RwLock<HashMap<String, (Option<String>, Instant)>>,
+    aliases: RwLock<HashMap<String, (String, Instant)>>,
 }
 
 impl KeyCache {
@@ -65,8 +105,8 @@ impl KeyCache {
         self.keys.write().unwrap_or_else(|p| p.into_inner()).remove(key_id);
     }
 
-    /// The cached target of an alias (`Some(None)` caches "no such alias").
-    pub fn alias(&self, scoped_name: &str) -> Option<Option<String>> {
+    /// The cached target of an alias, if fresh.
+    pub fn alias(&self, scoped_name: &str) -> Option<String> {
         let aliases = self.aliases.read().unwrap_or_else(|p| p.into_inner());
         aliases
             .get(scoped_name)
@@ -74,10 +114,23 @@ impl KeyCache {
             .map(|(target, _)| target.clone())
     }
 
-    /// Caches an alias target.
-    pub fn put_alias(&self, scoped_name: &str, target: Option<String>) {
+    /// Caches the target of an alias that exists, evicting an arbitrary entry when
+    /// the cache is full.
+    pub fn put_alias(&self, scoped_name: &str, target: String) {
         let mut aliases = self.aliases.write().unwrap_or_else(|p| p.into_inner());
+        if aliases.len() >= ALIAS_CAPACITY
+            && !aliases.contains_key(scoped_name)
+            && let Some(victim) = aliases.keys().next().cloned()
+        {
+            aliases.remove(&victim);
+        }
         aliases.insert(scoped_name.to_string(), (target, Instant::now()));
+    }
+
+    /// How many alias targets are cached.
+    #[cfg(test)]
+    fn alias_count(&self) -> usize {
+        self.aliases.read().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     /// Drops an alias (it changed).
@@ -89,5 +142,23 @@ impl KeyCache {
     pub fn clear(&self) {
         self.keys.write().unwrap_or_else(|p| p.into_inner()).clear();
         self.aliases.write().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alias_cache_stays_bounded() {
+        let cache = KeyCache::default();
+        for i in 0..ALIAS_CAPACITY + 500 {
+            cache.put_alias(&format!("scope/alias/{i}"), format!("key-{i}"));
+        }
+        assert_eq!(cache.alias_count(), ALIAS_CAPACITY);
+        let last = ALIAS_CAPACITY + 499;
+        assert_eq!(cache.alias(&format!("scope/alias/{last}")), Some(format!("key-{last}")));
+        cache.invalidate_alias(&format!("scope/alias/{last}"));
+        assert_eq!(cache.alias(&format!("scope/alias/{last}")), None);
     }
 }

@@ -9,9 +9,12 @@
 //!
 //! - Key material lives in the store sealed under the root key ([`arca_seal`]), one
 //!   version per rotation; [`blob`] defines the ciphertext format that names the
-//!   version, so rotated keys still decrypt old data.
+//!   version, so rotated keys still decrypt old data, and seals each ciphertext under
+//!   its own key derived with HKDF from the version's material and a random salt.
 //! - Key policies are the primary access control, evaluated with [`arca_policy`]
-//!   together with the caller's IAM policies.
+//!   together with the caller's IAM policies. One table (`operation`) gives each
+//!   operation its IAM action and whether AWS allows it on another account's key;
+//!   the others are refused across accounts whatever a key policy grants.
 //! - The hot paths (Encrypt, Decrypt, GenerateDataKey) are served from a cache of
 //!   unwrapped key versions that the store's change feed invalidates on every node.
 //!
@@ -24,6 +27,7 @@ pub mod api;
 pub mod blob;
 mod cache;
 mod error;
+mod operation;
 mod paging;
 mod policy_text;
 mod record;

@@ -27,6 +27,11 @@ impl Validator {
         self.errors.push(format!("{value} failed to satisfy constraint: {constraint}"));
     }
 
+    /// A constraint on a member as a whole, without echoing its value.
+    pub(crate) fn constraint(&mut self, member: &str, constraint: &str) {
+        self.push(None, member, constraint);
+    }
+
     /// A required member; returns it when present.
     pub(crate) fn required<'a, T>(&mut self, member: &str, value: &'a Option<T>) -> Option<&'a T> {
         if value.is_none() {

@@ -138,3 +138,125 @@ async fn keys_are_invisible_to_other_accounts_by_id() {
         .await;
     assert_eq!(by_arn.unwrap_err().code(), "AccessDeniedException");
 }
+
+/// Issue 10 item 3: a key policy that grants another account `kms:*` lets it use the
+/// key, never manage it.
+#[tokio::test]
+async fn other_accounts_get_only_the_cross_account_operations() {
+    use arca_kms::api::{GetKeyPolicyRequest, PutKeyPolicyRequest, ScheduleKeyDeletionRequest};
+    let (kms, _dir) = service().await;
+    let owner = root("111111111111");
+    let other = root("222222222222");
+    let policy = r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:*","Resource":"*"},
+        {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":"kms:*","Resource":"*"}]}"#;
+    let key = kms
+        .create_key(&owner, CreateKeyRequest { policy: Some(policy.into()), ..Default::default() })
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    let arn = key.arn.clone().unwrap();
+    let blob = kms.encrypt(&other, encrypt_request(&arn, b"shared", &[])).await.unwrap();
+    let blob = blob.ciphertext_blob.unwrap();
+    kms.decrypt(&other, decrypt_request(&blob, &[])).await.unwrap();
+    kms.describe_key(&other, KeyIdRequest { key_id: Some(arn.clone()), ..Default::default() })
+        .await
+        .unwrap();
+
+    let key_id = || Some(arn.clone());
+    let refusals = [
+        kms.get_key_policy(&other, GetKeyPolicyRequest { key_id: key_id(), ..Default::default() })
+            .await
+            .map(drop),
+        kms.put_key_policy(
+            &other,
+            PutKeyPolicyRequest {
+                key_id: key_id(),
+                policy: Some(policy.replace("111111111111:root", "222222222222:root")),
+                bypass_policy_lockout_safety_check: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .map(drop),
+        kms.disable_key(&other, KeyIdRequest { key_id: key_id(), ..Default::default() })
+            .await
+            .map(drop),
+        kms.schedule_key_deletion(
+            &other,
+            ScheduleKeyDeletionRequest { key_id: key_id(), ..Default::default() },
+        )
+        .await
+        .map(drop),
+    ];
+    for refusal in refusals {
+        assert_eq!(refusal.unwrap_err().code(), "AccessDeniedException");
+    }
+    // A made-up key of the other account is refused the same way, before any lookup.
+    let missing = arn.replace(&key.key_id.clone().unwrap(), "00000000-0000-0000-0000-000000000000");
+    let answer =
+        kms.disable_key(&other, KeyIdRequest { key_id: Some(missing), ..Default::default() }).await;
+    assert_eq!(answer.unwrap_err().code(), "AccessDeniedException");
+
+    let after = kms
+        .describe_key(&owner, KeyIdRequest { key_id: Some(arn.clone()), ..Default::default() })
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    assert_eq!(after.key_state.as_deref(), Some("Enabled"));
+    let kept = kms
+        .get_key_policy(&owner, GetKeyPolicyRequest { key_id: Some(arn), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(kept.policy.as_deref(), Some(policy));
+}
+
+/// The AWS managed key behind `alias/aws/SERVICE` is created only for a caller its
+/// policy would let use it.
+#[tokio::test]
+async fn aws_managed_keys_are_not_created_for_callers_who_may_not_use_them() {
+    use arca_kms::api::ListKeysRequest;
+    let (kms, _dir) = service().await;
+    let account = "111122223333";
+    let mut nobody = root(account);
+    nobody.is_account_root = false;
+    nobody.principal_arn = format!("arn:aws:iam::{account}:user/nobody");
+    nobody.user_name = "nobody".into();
+    let answer = kms.encrypt(&nobody, encrypt_request("alias/aws/ebs", b"x", &[])).await;
+    assert_eq!(answer.unwrap_err().code(), "AccessDeniedException");
+    let keys = kms.list_keys(&root(account), ListKeysRequest::default()).await.unwrap();
+    assert_eq!(keys.keys.unwrap_or_default().len(), 0);
+
+    // Through the service it protects, the account's principals may use it.
+    let mut via_ebs = root(account);
+    via_ebs.via_service = Some("ebs.us-east-1.amazonaws.com".into());
+    kms.encrypt(&via_ebs, encrypt_request("alias/aws/ebs", b"x", &[])).await.unwrap();
+    let keys = kms.list_keys(&root(account), ListKeysRequest::default()).await.unwrap();
+    assert_eq!(keys.keys.unwrap_or_default().len(), 1);
+}
+
+/// Issue 10 item 7: an encryption context past AWS's size is a validation error.
+#[tokio::test]
+async fn oversized_encryption_contexts_are_refused() {
+    let (kms, _dir) = service().await;
+    let caller = root("111122223333");
+    let key_id = kms
+        .create_key(&caller, CreateKeyRequest::default())
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id
+        .unwrap();
+    let big = "v".repeat(8192);
+    let error = kms.encrypt(&caller, encrypt_request(&key_id, b"x", &[("k", &big)])).await;
+    assert_eq!(error.unwrap_err().code(), "ValidationException");
+    let keys: Vec<String> = (0..65).map(|i| format!("k{i}")).collect();
+    let pairs: Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "")).collect();
+    let error = kms.encrypt(&caller, encrypt_request(&key_id, b"x", &pairs)).await;
+    assert_eq!(error.unwrap_err().code(), "ValidationException");
+    let fits = "v".repeat(8000);
+    kms.encrypt(&caller, encrypt_request(&key_id, b"x", &[("k", &fits)])).await.unwrap();
+}

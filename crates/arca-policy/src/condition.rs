@@ -9,6 +9,7 @@ use ipnet::IpNet;
 use time::OffsetDateTime;
 use time::format_description::well_known::{Iso8601, Rfc3339};
 
+use crate::budget::Budget;
 use crate::context::RequestContext;
 use crate::wildcard;
 
@@ -128,15 +129,32 @@ impl Operator {
     }
 
     /// Whether one context value matches one policy value, for the positive form of
-    /// the operator (`StringNotEquals` compares like `StringEquals`).
-    fn value_matches(self, policy: &str, context: &str) -> bool {
+    /// the operator (`StringNotEquals` compares like `StringEquals`). Each comparison
+    /// is paid from `budget`; once it is gone the answer is `false` and meaningless
+    /// (the evaluation as a whole is then denied).
+    fn value_matches(self, policy: &str, context: &str, budget: &Budget) -> bool {
         use Operator as O;
+        let cost = match self {
+            // Wildcard matching pays per step itself.
+            O::StringLike
+            | O::StringNotLike
+            | O::ArnEquals
+            | O::ArnLike
+            | O::ArnNotEquals
+            | O::ArnNotLike => 0,
+            // Equality stops at the shorter side; the others parse both.
+            O::StringEquals | O::StringNotEquals => policy.len().min(context.len()),
+            _ => policy.len() + context.len(),
+        };
+        if !budget.spend_len(cost) {
+            return false;
+        }
         match self {
             O::StringEquals | O::StringNotEquals => policy == context,
             O::StringEqualsIgnoreCase | O::StringNotEqualsIgnoreCase => {
                 policy.to_lowercase() == context.to_lowercase()
             }
-            O::StringLike | O::StringNotLike => wildcard::matches(policy, context),
+            O::StringLike | O::StringNotLike => wildcard::matches_within(policy, context, budget),
             O::NumericEquals | O::NumericNotEquals => numeric(policy, context, |p, c| c == p),
             O::NumericLessThan => numeric(policy, context, |p, c| c < p),
             O::NumericLessThanEquals => numeric(policy, context, |p, c| c <= p),
@@ -160,7 +178,7 @@ impl Operator {
             }
             O::IpAddress | O::NotIpAddress => ip_in(policy, context),
             O::ArnEquals | O::ArnLike | O::ArnNotEquals | O::ArnNotLike => {
-                arn_like(policy, context)
+                arn_like(policy, context, budget)
             }
             // Null is decided on presence alone, in `Condition::evaluate`.
             O::Null => false,
@@ -225,6 +243,17 @@ impl fmt::Display for ConditionOperator {
     }
 }
 
+/// How the variants of a condition key given under several cases
+/// ([`RequestContext::insert_variant`]) combine: so that an ambiguous request is read
+/// the way that refuses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VariantRule {
+    /// In an `Allow` statement the condition must hold for every variant.
+    Every,
+    /// In a `Deny` statement the condition holds if it holds for any variant.
+    Any,
+}
+
 /// One condition: an operator, a condition key, and the policy values (OR'ed).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Condition {
@@ -237,10 +266,38 @@ pub struct Condition {
 }
 
 impl Condition {
-    /// Evaluates the condition against the request context.
+    /// Evaluates the condition against the request context, as in an `Allow`
+    /// statement: a key given under several cases must satisfy it in every variant.
+    /// Unlike [`crate::evaluate`], this has no work budget.
     pub fn evaluate(&self, context: &RequestContext) -> bool {
+        self.evaluate_within(context, &Budget::unlimited(), VariantRule::Every)
+    }
+
+    /// Evaluates the condition, paying comparisons from `budget` and combining the
+    /// variants of a case-ambiguous key by `rule`.
+    pub(crate) fn evaluate_within(
+        &self,
+        context: &RequestContext,
+        budget: &Budget,
+        rule: VariantRule,
+    ) -> bool {
+        let variants = context.variants(&self.key);
+        match (variants.as_slice(), rule) {
+            ([], _) => self.evaluate_values(None, budget),
+            ([only], _) => self.evaluate_values(Some(*only), budget),
+            (all, VariantRule::Every) => {
+                all.iter().all(|&values| self.evaluate_values(Some(values), budget))
+            }
+            (all, VariantRule::Any) => {
+                all.iter().any(|&values| self.evaluate_values(Some(values), budget))
+            }
+        }
+    }
+
+    /// Evaluates the condition against one set of values of its key (`None`: absent).
+    fn evaluate_values(&self, values: Option<&[String]>, budget: &Budget) -> bool {
         let ConditionOperator { qualifier, operator, if_exists } = self.operator;
-        let present = context.values(&self.key).filter(|values| !values.is_empty());
+        let present = values.filter(|values| !values.is_empty());
         if operator == Operator::Null {
             return self.values.iter().any(|value| match value.to_ascii_lowercase().as_str() {
                 "true" => present.is_none(),
@@ -249,8 +306,10 @@ impl Condition {
             });
         }
         let per_value = |context_value: &String| {
-            let hit =
-                self.values.iter().any(|policy| operator.value_matches(policy, context_value));
+            let hit = self
+                .values
+                .iter()
+                .any(|policy| operator.value_matches(policy, context_value, budget));
             hit != operator.is_negated()
         };
         match (qualifier, present) {
@@ -317,12 +376,18 @@ fn ip_in(policy: &str, context: &str) -> bool {
     }
 }
 
-fn arn_like(policy: &str, context: &str) -> bool {
+fn arn_like(policy: &str, context: &str, budget: &Budget) -> bool {
+    if !budget.spend_len(policy.len() + context.len()) {
+        return false;
+    }
     let policy_parts: Vec<&str> = policy.splitn(6, ':').collect();
     let context_parts: Vec<&str> = context.splitn(6, ':').collect();
     policy_parts.len() == 6
         && context_parts.len() == 6
-        && policy_parts.iter().zip(&context_parts).all(|(p, c)| wildcard::matches(p, c))
+        && policy_parts
+            .iter()
+            .zip(&context_parts)
+            .all(|(p, c)| wildcard::matches_within(p, c, budget))
 }
 
 #[cfg(test)]
@@ -488,6 +553,68 @@ mod tests {
         for (operator, key, values, expected) in cases {
             assert_eq!(check(operator, key, values), *expected, "{operator} {key} {values:?}");
         }
+    }
+
+    /// `{"Tenant": "blue", "tenant": "red"}`: every operator form on
+    /// `kms:EncryptionContext:tenant`, read as an allow (every variant must satisfy it)
+    /// and as a deny (any variant suffices). Each would be `true` for an allow on the
+    /// context `{"tenant": "red"}` alone.
+    #[test]
+    fn case_variant_keys_fail_closed() {
+        let ambiguous = RequestContext::new(
+            CallerPrincipal::new("arn:aws:iam::111122223333:user/alice", "111122223333"),
+            "kms:Encrypt",
+            "arn:aws:kms:us-east-1:111122223333:key/k",
+            "111122223333",
+        )
+        .with_encryption_context([("Tenant", "blue"), ("tenant", "red")]);
+        let plain = RequestContext::new(
+            CallerPrincipal::new("arn:aws:iam::111122223333:user/alice", "111122223333"),
+            "kms:Encrypt",
+            "arn:aws:kms:us-east-1:111122223333:key/k",
+            "111122223333",
+        )
+        .with_encryption_context([("tenant", "red")]);
+        #[rustfmt::skip]
+        let cases: &[(&str, &[&str], bool, bool)] = &[
+            // operator, values, as allow, as deny
+            ("StringEquals", &["red"], false, true),
+            ("StringEqualsIgnoreCase", &["RED"], false, true),
+            ("StringLike", &["r*"], false, true),
+            ("StringNotEquals", &["blue"], false, true),
+            ("StringNotLike", &["b*"], false, true),
+            ("ForAnyValue:StringEquals", &["red"], false, true),
+            ("ForAllValues:StringEquals", &["red"], false, true),
+            ("ForAllValues:StringNotEquals", &["blue"], false, true),
+            ("StringEqualsIfExists", &["red"], false, true),
+            ("StringNotEqualsIfExists", &["blue"], false, true),
+            ("ForAnyValue:StringLikeIfExists", &["red"], false, true),
+        ];
+        for (operator, values, as_allow, as_deny) in cases {
+            let condition = Condition {
+                operator: ConditionOperator::parse(operator).unwrap(),
+                key: "kms:EncryptionContext:tenant".to_owned(),
+                values: values.iter().map(|value| (*value).to_owned()).collect(),
+            };
+            let budget = Budget::unlimited();
+            assert!(condition.evaluate(&plain), "{operator} allows the plain context");
+            assert_eq!(
+                condition.evaluate_within(&ambiguous, &budget, VariantRule::Every),
+                *as_allow,
+                "{operator} as allow"
+            );
+            assert_eq!(
+                condition.evaluate_within(&ambiguous, &budget, VariantRule::Any),
+                *as_deny,
+                "{operator} as deny"
+            );
+        }
+        let null = Condition {
+            operator: ConditionOperator::parse("Null").unwrap(),
+            key: "kms:EncryptionContext:TENANT".to_owned(),
+            values: vec!["false".into()],
+        };
+        assert!(null.evaluate(&ambiguous));
     }
 
     #[test]

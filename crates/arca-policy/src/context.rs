@@ -67,6 +67,10 @@ pub struct RequestContext {
     /// The account that owns the resource.
     pub resource_account: String,
     keys: HashMap<String, Vec<String>>,
+    /// Further values of keys given more than once under different cases
+    /// (`kms:EncryptionContext:Tenant` and `kms:EncryptionContext:tenant`), each
+    /// insertion kept apart; the first stays in `keys`.
+    variants: HashMap<String, Vec<Vec<String>>>,
 }
 
 impl RequestContext {
@@ -83,6 +87,7 @@ impl RequestContext {
             resource: resource.into(),
             resource_account: resource_account.into(),
             keys: HashMap::new(),
+            variants: HashMap::new(),
             principal,
         };
         let arn =
@@ -102,7 +107,32 @@ impl RequestContext {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.keys.insert(key.to_lowercase(), values.into_iter().map(Into::into).collect());
+        let name = key.to_lowercase();
+        self.variants.remove(&name);
+        self.keys.insert(name, values.into_iter().map(Into::into).collect());
+    }
+
+    /// Adds values for a key that may already be present under another case, keeping
+    /// each insertion as its own variant rather than letting the last one win. An
+    /// encryption context may hold `Tenant` and `tenant` (its keys are case-sensitive)
+    /// while `kms:EncryptionContext:tenant` names both: a condition on such a key
+    /// must then hold for every variant to allow, and holds for a deny if it holds for
+    /// any variant, so an ambiguous request is read the way that refuses it.
+    pub fn insert_variant<I, S>(&mut self, key: &str, values: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let name = key.to_lowercase();
+        let values: Vec<String> = values.into_iter().map(Into::into).collect();
+        match self.keys.entry(name) {
+            std::collections::hash_map::Entry::Occupied(entry) => {
+                self.variants.entry(entry.key().clone()).or_default().push(values);
+            }
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(values);
+            }
+        }
     }
 
     /// Builder form of [`RequestContext::insert`].
@@ -122,18 +152,58 @@ impl RequestContext {
     {
         let mut keys = Vec::new();
         for (key, value) in pairs {
-            self.insert(&format!("kms:EncryptionContext:{key}"), [value]);
+            self.insert_variant(&format!("kms:EncryptionContext:{key}"), [value]);
             keys.push(key.to_owned());
         }
         self.insert("kms:EncryptionContextKeys", keys);
         self
     }
 
-    /// The values of a condition key, or `None` when the request lacks it.
+    /// The values of a condition key, or `None` when the request lacks it. For a key
+    /// given under several cases, the first variant (see [`Self::variants`]).
     pub fn values(&self, key: &str) -> Option<&[String]> {
         match self.keys.get(key) {
             Some(values) => Some(values),
             None => self.keys.get(&key.to_lowercase()).map(Vec::as_slice),
         }
+    }
+
+    /// Every variant of a condition key's values: one for an ordinary key, several
+    /// for a key given under several cases ([`Self::insert_variant`]), none when the
+    /// request lacks it.
+    pub fn variants(&self, key: &str) -> Vec<&[String]> {
+        let name = key.to_lowercase();
+        let Some(first) = self.keys.get(&name) else {
+            return Vec::new();
+        };
+        let mut all = vec![first.as_slice()];
+        if let Some(more) = self.variants.get(&name) {
+            all.extend(more.iter().map(Vec::as_slice));
+        }
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_variant_context_keys_are_kept_apart() {
+        let context = RequestContext::new(
+            CallerPrincipal::new("arn:aws:iam::111122223333:user/alice", "111122223333"),
+            "kms:Encrypt",
+            "*",
+            "111122223333",
+        )
+        .with_encryption_context([("Tenant", "blue"), ("tenant", "red"), ("app", "x")]);
+        let tenant: Vec<&[String]> = context.variants("kms:EncryptionContext:TENANT");
+        assert_eq!(tenant, vec![&["blue".to_string()][..], &["red".to_string()][..]]);
+        assert_eq!(context.variants("kms:EncryptionContext:app").len(), 1);
+        assert!(context.variants("kms:EncryptionContext:missing").is_empty());
+        assert_eq!(context.values("kms:EncryptionContextKeys").map(<[String]>::len), Some(3),);
+        // `insert` replaces every variant.
+        let context = context.with("kms:EncryptionContext:tenant", ["green"]);
+        assert_eq!(context.variants("kms:EncryptionContext:tenant").len(), 1);
     }
 }

@@ -1,6 +1,8 @@
 //! AWS's policy evaluation logic: explicit deny, then allows from identity and resource
 //! policies combined as the resource mode requires.
 
+use crate::budget::{Budget, MAX_EVALUATION_WORK};
+use crate::condition::VariantRule;
 use crate::context::RequestContext;
 use crate::document::{
     ActionBlock, Effect, Policy, PrincipalBlock, Principals, ResourceBlock, Statement,
@@ -61,6 +63,10 @@ pub enum Decision {
     },
     /// Nothing allowed the request.
     ImplicitDeny,
+    /// Matching the request against the policies took more than
+    /// [`MAX_EVALUATION_WORK`]: denied without a decision, so that no policy and
+    /// context can make one request hold a core (fail closed).
+    WorkLimitExceeded,
 }
 
 impl Decision {
@@ -85,16 +91,37 @@ enum PrincipalMatch {
 /// Explicit deny in any policy wins; then allows combine as `mode` says. Service control
 /// policies, permission boundaries, session policies, grants and policy variables are
 /// not modelled: the caller applies grants (KMS) itself.
+///
+/// Every comparison is paid from a budget of [`MAX_EVALUATION_WORK`]; an evaluation
+/// that spends it is [`Decision::WorkLimitExceeded`], whatever the policies say.
 pub fn evaluate(
     context: &RequestContext,
     identity_policies: &[&Policy],
     resource_policy: Option<&Policy>,
     mode: ResourceMode,
 ) -> Decision {
+    let budget = Budget::new(MAX_EVALUATION_WORK);
+    let decision = evaluate_within(context, identity_policies, resource_policy, mode, &budget);
+    if budget.is_exhausted() {
+        // Comparisons past the end of the budget answered `false`, which can turn a
+        // negated condition true: nothing computed after that can be trusted.
+        return Decision::WorkLimitExceeded;
+    }
+    decision
+}
+
+fn evaluate_within(
+    context: &RequestContext,
+    identity_policies: &[&Policy],
+    resource_policy: Option<&Policy>,
+    mode: ResourceMode,
+    budget: &Budget,
+) -> Decision {
+    let applies = |statement: &Statement| applies(statement, context, budget);
     // 1. An explicit deny anywhere wins.
     for (policy_index, policy) in identity_policies.iter().enumerate() {
         for (index, statement) in policy.statements.iter().enumerate() {
-            if statement.effect == Effect::Deny && applies(statement, context) {
+            if statement.effect == Effect::Deny && applies(statement) {
                 return Decision::ExplicitDeny {
                     by: reference(PolicySource::Identity(policy_index), index, statement),
                 };
@@ -105,7 +132,7 @@ pub fn evaluate(
         for (index, statement) in policy.statements.iter().enumerate() {
             if statement.effect == Effect::Deny
                 && principal_match(statement, context).is_some()
-                && applies(statement, context)
+                && applies(statement)
             {
                 return Decision::ExplicitDeny {
                     by: reference(PolicySource::Resource, index, statement),
@@ -117,7 +144,7 @@ pub fn evaluate(
     // 2. Allows.
     let identity_allow = identity_policies.iter().enumerate().find_map(|(policy_index, policy)| {
         policy.statements.iter().enumerate().find_map(|(index, statement)| {
-            (statement.effect == Effect::Allow && applies(statement, context))
+            (statement.effect == Effect::Allow && applies(statement))
                 .then(|| reference(PolicySource::Identity(policy_index), index, statement))
         })
     });
@@ -125,7 +152,7 @@ pub fn evaluate(
     let mut account_allow = None;
     if let Some(policy) = resource_policy {
         for (index, statement) in policy.statements.iter().enumerate() {
-            if statement.effect != Effect::Allow || !applies(statement, context) {
+            if statement.effect != Effect::Allow || !applies(statement) {
                 continue;
             }
             match principal_match(statement, context) {
@@ -194,25 +221,31 @@ fn reference(source: PolicySource, index: usize, statement: &Statement) -> State
     StatementRef { source, index, sid: statement.sid.clone() }
 }
 
-/// Action, resource and conditions (not the principal).
-fn applies(statement: &Statement, context: &RequestContext) -> bool {
+/// Action, resource and conditions (not the principal), paid from `budget`.
+fn applies(statement: &Statement, context: &RequestContext, budget: &Budget) -> bool {
+    let action_matches =
+        |p: &String| wildcard::matches_ignore_case_within(p, &context.action, budget);
     let action = match &statement.action {
-        ActionBlock::Action(patterns) => {
-            patterns.iter().any(|p| wildcard::matches_ignore_case(p, &context.action))
-        }
-        ActionBlock::NotAction(patterns) => {
-            !patterns.iter().any(|p| wildcard::matches_ignore_case(p, &context.action))
-        }
+        ActionBlock::Action(patterns) => patterns.iter().any(action_matches),
+        ActionBlock::NotAction(patterns) => !patterns.iter().any(action_matches),
     };
+    let resource_matches = |p: &String| wildcard::matches_within(p, &context.resource, budget);
     let resource = match &statement.resource {
-        ResourceBlock::Resource(patterns) => {
-            patterns.iter().any(|p| wildcard::matches(p, &context.resource))
-        }
-        ResourceBlock::NotResource(patterns) => {
-            !patterns.iter().any(|p| wildcard::matches(p, &context.resource))
-        }
+        ResourceBlock::Resource(patterns) => patterns.iter().any(resource_matches),
+        ResourceBlock::NotResource(patterns) => !patterns.iter().any(resource_matches),
     };
-    action && resource && statement.conditions.iter().all(|condition| condition.evaluate(context))
+    // A deny must apply if any reading of a case-ambiguous key makes it apply; an
+    // allow only if every reading does.
+    let rule = match statement.effect {
+        Effect::Allow => VariantRule::Every,
+        Effect::Deny => VariantRule::Any,
+    };
+    action
+        && resource
+        && statement
+            .conditions
+            .iter()
+            .all(|condition| condition.evaluate_within(context, budget, rule))
 }
 
 fn principal_match(statement: &Statement, context: &RequestContext) -> Option<PrincipalMatch> {
@@ -258,4 +291,103 @@ fn match_principals(principals: &Principals, context: &RequestContext) -> Option
         return Some(PrincipalMatch::Direct);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::context::CallerPrincipal;
+
+    fn alice(pairs: &[(&str, &str)]) -> RequestContext {
+        RequestContext::new(
+            CallerPrincipal::new("arn:aws:iam::111122223333:user/alice", "111122223333"),
+            "kms:Encrypt",
+            "arn:aws:kms:us-east-1:111122223333:key/k",
+            "111122223333",
+        )
+        .with_encryption_context(pairs.iter().map(|(k, v)| (*k, *v)))
+    }
+
+    fn identity(json: &str) -> Policy {
+        Policy::parse_identity(json, usize::MAX).unwrap()
+    }
+
+    /// The issue's attack: three 8 KB `StringLike` patterns on
+    /// `kms:EncryptionContextKeys` against a hundred 8 KB keys once took 8 s of CPU.
+    #[test]
+    fn quadratic_patterns_stop_at_the_work_limit() {
+        let pattern = |tail: char| format!("*{}{tail}*", "a".repeat(8 * 1024 - 3));
+        let patterns = [pattern('b'), pattern('c'), pattern('d')];
+        let policy = identity(&format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"kms:Encrypt",
+                "Resource":"*","Condition":{{"ForAnyValue:StringLike":
+                {{"kms:EncryptionContextKeys":{}}}}}}}}}"#,
+            serde_json::to_string(&patterns).unwrap()
+        ));
+        let keys: Vec<String> =
+            (0..100).map(|i| format!("{}{i:04}", "a".repeat(8 * 1024 - 4))).collect();
+        let pairs: Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "v")).collect();
+        let context = alice(&pairs);
+        let started = Instant::now();
+        let decision = evaluate(&context, &[&policy], None, ResourceMode::IdentityOnly);
+        let elapsed = started.elapsed();
+        assert_eq!(decision, Decision::WorkLimitExceeded);
+        assert!(elapsed < Duration::from_millis(100), "took {elapsed:?}");
+    }
+
+    /// Negated operators must not turn an exhausted budget into an allow.
+    #[test]
+    fn an_exhausted_budget_never_allows() {
+        let pattern = format!("*{}b*", "a".repeat(8 * 1024));
+        let policy = identity(&format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"kms:Encrypt",
+                "Resource":"*","Condition":{{"ForAllValues:StringNotLike":
+                {{"kms:EncryptionContextKeys":["{pattern}"]}}}}}}}}"#
+        ));
+        let keys: Vec<String> = (0..50).map(|i| format!("{}{i}", "a".repeat(8 * 1024))).collect();
+        let pairs: Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "v")).collect();
+        let decision = evaluate(&alice(&pairs), &[&policy], None, ResourceMode::IdentityOnly);
+        assert_eq!(decision, Decision::WorkLimitExceeded);
+        // A small request under the same policy is decided normally.
+        let decision =
+            evaluate(&alice(&[("k", "v")]), &[&policy], None, ResourceMode::IdentityOnly);
+        assert!(decision.is_allowed());
+    }
+
+    /// Issue 10 item 9: `{"Tenant": "blue", "tenant": "red"}` passed a condition that
+    /// asks for tenant red, because the last case variant won.
+    #[test]
+    fn case_variant_context_keys_do_not_bypass_conditions() {
+        let allow_red = identity(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kms:Encrypt",
+                "Resource":"*","Condition":{"StringEquals":{"kms:EncryptionContext:tenant":"red"}}}}"#,
+        );
+        let check = |pairs: &[(&str, &str)], policy: &Policy| {
+            evaluate(&alice(pairs), &[policy], None, ResourceMode::IdentityOnly)
+        };
+        assert!(check(&[("tenant", "red")], &allow_red).is_allowed());
+        assert!(check(&[("TENANT", "red")], &allow_red).is_allowed());
+        assert_eq!(
+            check(&[("Tenant", "blue"), ("tenant", "red")], &allow_red),
+            Decision::ImplicitDeny
+        );
+        assert_eq!(
+            check(&[("tenant", "red"), ("Tenant", "blue")], &allow_red),
+            Decision::ImplicitDeny
+        );
+
+        let deny_blue = identity(
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Effect":"Allow","Action":"kms:*","Resource":"*"},
+                {"Effect":"Deny","Action":"kms:Encrypt","Resource":"*",
+                 "Condition":{"StringEquals":{"kms:EncryptionContext:tenant":"blue"}}}]}"#,
+        );
+        assert!(check(&[("tenant", "red")], &deny_blue).is_allowed());
+        assert!(matches!(
+            check(&[("tenant", "red"), ("Tenant", "blue")], &deny_blue),
+            Decision::ExplicitDeny { .. }
+        ));
+    }
 }

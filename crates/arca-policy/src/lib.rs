@@ -8,7 +8,12 @@
 //!   and the condition keys.
 //! - [`evaluate`] applies explicit deny, then identity and resource policy allows as the
 //!   [`ResourceMode`] requires (KMS key policies, identity-only, resource policies), and
-//!   returns a [`Decision`] naming the statements that decided.
+//!   returns a [`Decision`] naming the statements that decided. Each evaluation has a
+//!   work budget ([`MAX_EVALUATION_WORK`]): one that runs out is denied, so no policy
+//!   and request can hold a core for long.
+//! - Condition keys given under several cases (an encryption context with `Tenant`
+//!   and `tenant`) keep every value ([`RequestContext::insert_variant`]); a condition
+//!   on such a key must hold for each to allow, and for any one to deny.
 //!
 //! ```
 //! use arca_policy::{CallerPrincipal, Decision, Policy, RequestContext, ResourceMode, evaluate};
@@ -38,6 +43,7 @@
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod budget;
 mod condition;
 mod context;
 mod document;
@@ -45,6 +51,7 @@ mod error;
 mod evaluate;
 pub mod wildcard;
 
+pub use budget::MAX_EVALUATION_WORK;
 pub use condition::{Condition, ConditionOperator, Operator, SetQualifier};
 pub use context::{CallerPrincipal, RequestContext};
 pub use document::{

@@ -64,6 +64,7 @@ fn outcome(decision: &Decision) -> Outcome {
         Decision::Allow { .. } => Allow,
         Decision::ImplicitDeny => Implicit,
         Decision::ExplicitDeny { .. } => Explicit,
+        Decision::WorkLimitExceeded => panic!("no table case should reach the work limit"),
     }
 }
 

@@ -8,6 +8,7 @@ use super::KmsService;
 use crate::{
     KmsError,
     api::{AliasListEntry, AliasRequest, Empty, ListAliasesRequest, ListAliasesResponse},
+    operation::Operation,
     paging::{Page, decode_marker},
     policy_text::aws_managed_key_policy,
     record::{ACCOUNT_KEYS, ALIASES, AliasRecord, KEYS, KeyManager, scope_prefix},
@@ -38,6 +39,11 @@ const AWS_MANAGED_SERVICES: &[&str] = &[
 
 /// Aliases reserved for AWS managed keys.
 const RESERVED_PREFIX: &str = "alias/aws/";
+
+/// The key policy the AWS managed key behind `alias/aws/SERVICE` gets.
+pub(super) fn managed_key_policy(account: &str, region: &str, name: &str) -> String {
+    aws_managed_key_policy(account, region, name.trim_start_matches(RESERVED_PREFIX))
+}
 
 /// True for `alias/aws/SERVICE` of a service Arca manages keys for.
 pub(super) fn is_aws_managed_alias(name: &str) -> bool {
@@ -94,11 +100,11 @@ impl KmsService {
                 "TargetKeyId must be a key id or key ARN, not an alias.".into(),
             ));
         }
-        let key = self.resolve(caller, &target).await?;
+        let key = self.resolve(caller, &target, Operation::CreateAlias).await?;
         if key.record.account_id != caller.account_id {
             return Err(KmsError::NotFound(format!("Key '{}' does not exist", key.record.arn)));
         }
-        self.authorize(caller, &key, "kms:CreateAlias", None)?;
+        self.authorize(caller, &key, Operation::CreateAlias, None)?;
         Self::check_customer_managed(&key.record)?;
         Self::check_not_pending_deletion(&key.record)?;
         let now = self.now_ms();
@@ -147,15 +153,20 @@ impl KmsService {
         let mut record: AliasRecord = serde_json::from_slice(&stored.value)
             .map_err(|e| KmsError::internal("decode alias", e))?;
         let old_key = self.load(&record.target_key_id).await?;
-        let new_key =
-            self.resolve(caller, input.target_key_id.as_deref().unwrap_or_default()).await?;
+        let new_key = self
+            .resolve(
+                caller,
+                input.target_key_id.as_deref().unwrap_or_default(),
+                Operation::UpdateAlias,
+            )
+            .await?;
         if new_key.record.account_id != caller.account_id {
             return Err(KmsError::NotFound(format!("Key '{}' does not exist", new_key.record.arn)));
         }
         if let Some(old_key) = &old_key {
-            self.authorize(caller, old_key, "kms:UpdateAlias", None)?;
+            self.authorize(caller, old_key, Operation::UpdateAlias, None)?;
         }
-        self.authorize(caller, &new_key, "kms:UpdateAlias", None)?;
+        self.authorize(caller, &new_key, Operation::UpdateAlias, None)?;
         Self::check_customer_managed(&new_key.record)?;
         Self::check_not_pending_deletion(&new_key.record)?;
         record.target_key_id = new_key.record.key_id.clone();
@@ -192,7 +203,7 @@ impl KmsService {
         let record: AliasRecord = serde_json::from_slice(&stored.value)
             .map_err(|e| KmsError::internal("decode alias", e))?;
         if let Some(key) = self.load(&record.target_key_id).await? {
-            self.authorize(caller, &key, "kms:DeleteAlias", None)?;
+            self.authorize(caller, &key, Operation::DeleteAlias, None)?;
         }
         self.store
             .commit(vec![Write::delete(ALIASES, &scoped, Precondition::Version(stored.version))])
@@ -213,12 +224,12 @@ impl KmsService {
         v.finish()?;
         let only_key = match &input.key_id {
             Some(key_id) => {
-                let key = self.resolve(caller, key_id).await?;
-                self.authorize(caller, &key, "kms:ListAliases", None)?;
+                let key = self.resolve(caller, key_id, Operation::ListAliases).await?;
+                self.authorize(caller, &key, Operation::ListAliases, None)?;
                 Some(key.record.key_id.clone())
             }
             None => {
-                self.authorize_account(caller, "kms:ListAliases")?;
+                self.authorize_account(caller, Operation::ListAliases)?;
                 None
             }
         };
@@ -278,7 +289,7 @@ impl KmsService {
             region,
             format!("Default key that protects my {service} data when no other key is defined"),
             KeyManager::Aws,
-            aws_managed_key_policy(account, region, service),
+            managed_key_policy(account, region, name),
             Vec::new(),
         )?;
         // AWS managed keys rotate every year, always.

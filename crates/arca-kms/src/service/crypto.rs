@@ -15,14 +15,41 @@ use crate::{
     },
     blob::{self, CiphertextBlob},
     cache::CachedKey,
+    operation::Operation,
     validate::{self, ENCRYPTION_ALGORITHMS, Validator},
     wire::{Blob, EncryptionContext, SecretBlob},
 };
 
 const SYMMETRIC_DEFAULT: &str = "SYMMETRIC_DEFAULT";
 
+/// The most bytes (UTF-8, keys and values together) an encryption context may hold,
+/// as AWS KMS bounds it: it travels in every audit record and is matched against key
+/// policy conditions on every request.
+pub(crate) const MAX_CONTEXT_BYTES: usize = 8192;
+/// The most pairs an encryption context may hold (Arca's bound: each pair is a
+/// condition key of its own).
+pub(crate) const MAX_CONTEXT_PAIRS: usize = 64;
+
 fn validate_context(v: &mut Validator, member: &str, context: Option<&EncryptionContext>) {
-    for (key, value) in context.into_iter().flatten() {
+    let Some(context) = context else { return };
+    if context.len() > MAX_CONTEXT_PAIRS {
+        v.constraint(
+            member,
+            &format!("Member must have at most {MAX_CONTEXT_PAIRS} key-value pairs"),
+        );
+        return;
+    }
+    let size: usize = context.iter().map(|(key, value)| key.len() + value.len()).sum();
+    if size > MAX_CONTEXT_BYTES {
+        v.constraint(
+            member,
+            &format!(
+                "Member must have a total size of keys and values less than or equal to {MAX_CONTEXT_BYTES} bytes"
+            ),
+        );
+        return;
+    }
+    for (key, value) in context {
         v.length(&format!("{member}.key"), Some(key), 1, 8192);
         v.length(&format!("{member}.value"), Some(value), 0, 8192);
     }
@@ -38,7 +65,8 @@ fn check_algorithm(algorithm: Option<&String>) -> Result<(), KmsError> {
 }
 
 impl KmsService {
-    /// Seals `plaintext` under the key's current version.
+    /// Seals `plaintext` under the key's current version, with a data key of its own
+    /// (blob format 2: HKDF from the version's material and a random salt).
     fn seal(
         key: &CachedKey,
         plaintext: &[u8],
@@ -48,16 +76,23 @@ impl KmsService {
         let material = key.materials.get(&version.version).ok_or(KmsError::Internal)?;
         let key_id = uuid::Uuid::parse_str(&key.record.key_id)
             .map_err(|e| KmsError::internal("key id", e))?;
-        let mut nonce = [0u8; arca_crypto::aead::NONCE_LEN];
-        arca_crypto::random::fill(&mut nonce);
+        // Salt and nonce from one call to the generator (this is the hot path).
+        let mut random = [0u8; blob::SALT_LEN + arca_crypto::aead::NONCE_LEN];
+        arca_crypto::random::fill(&mut random);
+        let (salt, nonce) = random.split_at(blob::SALT_LEN);
+        let salt: &[u8; blob::SALT_LEN] = salt.try_into().map_err(|_| KmsError::Internal)?;
+        let nonce: &[u8; arca_crypto::aead::NONCE_LEN] =
+            nonce.try_into().map_err(|_| KmsError::Internal)?;
+        let header = CiphertextBlob::header(key_id, version.version, salt);
+        let data_key = material.data_key(salt, &header)?;
         let mut out = Vec::with_capacity(blob::blob_len(plaintext.len()));
-        out.extend_from_slice(&CiphertextBlob::header(key_id, version.version));
-        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&header);
+        out.extend_from_slice(nonce);
         let body_start = out.len();
         out.extend_from_slice(plaintext);
-        let aad = blob::aad(&key.record.arn, version.version, context);
-        let tag = material
-            .seal_in_place(&nonce, &aad, &mut out[body_start..])
+        let aad = blob::aad_v2(&header, &key.record.arn, context);
+        let tag = data_key
+            .seal_in_place(nonce, &aad, &mut out[body_start..])
             .map_err(|e| KmsError::internal("seal", e))?;
         out.extend_from_slice(&tag);
         Ok(out)
@@ -70,6 +105,7 @@ impl KmsService {
         caller: &Caller,
         bytes: &[u8],
         expected: Option<&str>,
+        operation: Operation,
     ) -> Result<std::sync::Arc<CachedKey>, KmsError> {
         let parsed = CiphertextBlob::parse(bytes).ok_or(KmsError::InvalidCiphertext)?;
         let key = match self.load(&parsed.key_id.to_string()).await? {
@@ -77,7 +113,7 @@ impl KmsService {
             _ => return Err(KmsError::InvalidCiphertext),
         };
         if let Some(expected) = expected {
-            let named = self.resolve(caller, expected).await?;
+            let named = self.resolve(caller, expected, operation).await?;
             if named.record.key_id != key.record.key_id {
                 return Err(KmsError::IncorrectKey);
             }
@@ -85,7 +121,8 @@ impl KmsService {
         Ok(key)
     }
 
-    /// Opens a blob with the key version it names; every failure is the same error.
+    /// Opens a blob of either format with the key version it names; every failure is
+    /// the same error.
     fn open(
         key: &CachedKey,
         bytes: &[u8],
@@ -93,12 +130,21 @@ impl KmsService {
     ) -> Result<(SecretBytes, u32), KmsError> {
         let parsed = CiphertextBlob::parse(bytes).ok_or(KmsError::InvalidCiphertext)?;
         let material = key.materials.get(&parsed.version).ok_or(KmsError::InvalidCiphertext)?;
-        let aad = blob::aad(&key.record.arn, parsed.version, context);
         let mut buffer = SecretBytes::from_slice(parsed.sealed);
-        let plaintext_len = material
-            .open_in_place(&parsed.nonce, &aad, buffer.expose_secret_mut())
-            .map_err(|_| KmsError::InvalidCiphertext)?
-            .len();
+        let opened = match parsed.salt {
+            Some(salt) => {
+                let data_key = material
+                    .data_key(&salt, parsed.header)
+                    .map_err(|_| KmsError::InvalidCiphertext)?;
+                let aad = blob::aad_v2(parsed.header, &key.record.arn, context);
+                data_key.open_in_place(&parsed.nonce, &aad, buffer.expose_secret_mut())
+            }
+            None => {
+                let aad = blob::aad(&key.record.arn, parsed.version, context);
+                material.v1_key().open_in_place(&parsed.nonce, &aad, buffer.expose_secret_mut())
+            }
+        };
+        let plaintext_len = opened.map_err(|_| KmsError::InvalidCiphertext)?.len();
         buffer.expose_secret_mut().truncate(plaintext_len);
         Ok((buffer, parsed.version))
     }
@@ -122,8 +168,10 @@ impl KmsService {
         v.one_of("encryptionAlgorithm", input.encryption_algorithm.as_ref(), ENCRYPTION_ALGORITHMS);
         v.finish()?;
         let context = input.encryption_context.unwrap_or_default();
-        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &key, "kms:Encrypt", Some(&context))?;
+        let key = self
+            .resolve(caller, input.key_id.as_deref().unwrap_or_default(), Operation::Encrypt)
+            .await?;
+        self.authorize(caller, &key, Operation::Encrypt, Some(&context))?;
         Self::check_usable(&key.record)?;
         check_algorithm(input.encryption_algorithm.as_ref())?;
         if input.dry_run == Some(true) {
@@ -155,8 +203,9 @@ impl KmsService {
         check_algorithm(input.encryption_algorithm.as_ref())?;
         let context = input.encryption_context.unwrap_or_default();
         let bytes = input.ciphertext_blob.unwrap_or_default().0;
-        let key = self.blob_key(caller, &bytes, input.key_id.as_deref()).await?;
-        self.authorize(caller, &key, "kms:Decrypt", Some(&context))?;
+        let key =
+            self.blob_key(caller, &bytes, input.key_id.as_deref(), Operation::Decrypt).await?;
+        self.authorize(caller, &key, Operation::Decrypt, Some(&context))?;
         Self::check_usable(&key.record)?;
         if input.dry_run == Some(true) {
             return Err(KmsError::DryRunOperation);
@@ -209,11 +258,18 @@ impl KmsService {
         let source_context = input.source_encryption_context.unwrap_or_default();
         let destination_context = input.destination_encryption_context.unwrap_or_default();
         let bytes = input.ciphertext_blob.unwrap_or_default().0;
-        let source = self.blob_key(caller, &bytes, input.source_key_id.as_deref()).await?;
-        self.authorize(caller, &source, "kms:ReEncryptFrom", Some(&source_context))?;
-        let destination =
-            self.resolve(caller, input.destination_key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &destination, "kms:ReEncryptTo", Some(&destination_context))?;
+        let source = self
+            .blob_key(caller, &bytes, input.source_key_id.as_deref(), Operation::ReEncryptFrom)
+            .await?;
+        self.authorize(caller, &source, Operation::ReEncryptFrom, Some(&source_context))?;
+        let destination = self
+            .resolve(
+                caller,
+                input.destination_key_id.as_deref().unwrap_or_default(),
+                Operation::ReEncryptTo,
+            )
+            .await?;
+        self.authorize(caller, &destination, Operation::ReEncryptTo, Some(&destination_context))?;
         Self::check_usable(&source.record)?;
         Self::check_usable(&destination.record)?;
         if input.dry_run == Some(true) {
@@ -241,7 +297,7 @@ impl KmsService {
         caller: &Caller,
         input: GenerateDataKeyRequest,
     ) -> Result<GenerateDataKeyResponse, KmsError> {
-        self.data_key(caller, input, "kms:GenerateDataKey", true).await
+        self.data_key(caller, input, Operation::GenerateDataKey, true).await
     }
 
     /// GenerateDataKeyWithoutPlaintext.
@@ -250,14 +306,14 @@ impl KmsService {
         caller: &Caller,
         input: GenerateDataKeyRequest,
     ) -> Result<GenerateDataKeyResponse, KmsError> {
-        self.data_key(caller, input, "kms:GenerateDataKeyWithoutPlaintext", false).await
+        self.data_key(caller, input, Operation::GenerateDataKeyWithoutPlaintext, false).await
     }
 
     async fn data_key(
         &self,
         caller: &Caller,
         input: GenerateDataKeyRequest,
-        action: &str,
+        operation: Operation,
         return_plaintext: bool,
     ) -> Result<GenerateDataKeyResponse, KmsError> {
         let mut v = Validator::new();
@@ -283,8 +339,9 @@ impl KmsService {
             (None, Some(_)) => 32,
         };
         let context = input.encryption_context.unwrap_or_default();
-        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &key, action, Some(&context))?;
+        let key =
+            self.resolve(caller, input.key_id.as_deref().unwrap_or_default(), operation).await?;
+        self.authorize(caller, &key, operation, Some(&context))?;
         Self::check_usable(&key.record)?;
         if input.dry_run == Some(true) {
             return Err(KmsError::DryRunOperation);
@@ -309,7 +366,7 @@ impl KmsService {
         v.range("numberOfBytes", input.number_of_bytes, 1, 1024);
         v.length("customKeyStoreId", input.custom_key_store_id.as_ref(), 1, 64);
         v.finish()?;
-        self.authorize_account(caller, "kms:GenerateRandom")?;
+        self.authorize_account(caller, Operation::GenerateRandom)?;
         if input.custom_key_store_id.is_some() {
             return Err(KmsError::UnsupportedOperation(
                 "Custom key stores are not supported yet.".into(),
@@ -317,5 +374,159 @@ impl KmsService {
         }
         let length = input.number_of_bytes.unwrap_or(32) as usize;
         Ok(GenerateRandomResponse { plaintext: Some(SecretBlob(SecretBytes::random(length))) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{collections::BTreeMap, sync::Arc};
+
+    use arca_policy::Policy;
+    use arca_seal::SealedBytes;
+
+    use super::*;
+    use crate::{
+        cache::VersionMaterial,
+        record::{KeyManager, KeyRecord, KeyState, KeyVersion, Rotation},
+    };
+
+    const KEY_ID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
+    const ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    const MATERIAL: [u8; 32] = [7u8; 32];
+
+    fn key() -> CachedKey {
+        let record = KeyRecord {
+            key_id: KEY_ID.into(),
+            arn: ARN.into(),
+            account_id: "111122223333".into(),
+            region: "us-east-1".into(),
+            creation_date: 0,
+            description: String::new(),
+            key_usage: "ENCRYPT_DECRYPT".into(),
+            key_spec: "SYMMETRIC_DEFAULT".into(),
+            origin: "AWS_KMS".into(),
+            key_manager: KeyManager::Customer,
+            state: KeyState::Enabled,
+            deletion_date: None,
+            pending_window_days: None,
+            policy: crate::default_key_policy("111122223333"),
+            tags: Vec::new(),
+            rotation: Rotation::default(),
+            versions: vec![KeyVersion {
+                version: 1,
+                material_id: "00".repeat(32),
+                created: 0,
+                rotation_type: None,
+                sealed: SealedBytes::from_vec(Vec::new()),
+            }],
+        };
+        let policy =
+            Policy::parse_resource(&record.policy, arca_policy::MAX_KEY_POLICY_SIZE).unwrap();
+        let mut materials = BTreeMap::new();
+        materials.insert(1, VersionMaterial::new(SecretBytes::from_slice(&MATERIAL)).unwrap());
+        CachedKey::new(record, Arc::new(policy), materials)
+    }
+
+    fn context(pairs: &[(&str, &str)]) -> EncryptionContext {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    /// A blob in the original format, sealed as the code before format 2 sealed it:
+    /// directly under the version's material.
+    fn v1_blob(plaintext: &[u8], context: &EncryptionContext) -> Vec<u8> {
+        let material = arca_crypto::aead::AesGcmKey::from_bytes(&MATERIAL).unwrap();
+        let nonce = [3u8; 12];
+        let mut out = CiphertextBlob::header_v1(uuid::Uuid::parse_str(KEY_ID).unwrap(), 1).to_vec();
+        out.extend_from_slice(&nonce);
+        let start = out.len();
+        out.extend_from_slice(plaintext);
+        let tag =
+            material.seal_in_place(&nonce, &blob::aad(ARN, 1, context), &mut out[start..]).unwrap();
+        out.extend_from_slice(&tag);
+        out
+    }
+
+    #[test]
+    fn seals_format_2_with_a_fresh_salt_each_time() {
+        let key = key();
+        let context = context(&[("tenant", "red")]);
+        let one = KmsService::seal(&key, b"same plaintext", &context).unwrap();
+        let two = KmsService::seal(&key, b"same plaintext", &context).unwrap();
+        assert_eq!(one[0], blob::FORMAT_V2);
+        assert_eq!(one.len(), blob::blob_len(14));
+        assert_ne!(one, two);
+        assert_ne!(
+            CiphertextBlob::parse(&one).unwrap().salt,
+            CiphertextBlob::parse(&two).unwrap().salt
+        );
+        for sealed in [&one, &two] {
+            let (plaintext, version) = KmsService::open(&key, sealed, &context).unwrap();
+            assert_eq!((plaintext.expose_secret(), version), (&b"same plaintext"[..], 1));
+        }
+    }
+
+    #[test]
+    fn still_opens_format_1_blobs() {
+        let key = key();
+        let context = context(&[("purpose", "old")]);
+        let old = v1_blob(b"written before format 2", &context);
+        let (plaintext, version) = KmsService::open(&key, &old, &context).unwrap();
+        assert_eq!((plaintext.expose_secret(), version), (&b"written before format 2"[..], 1));
+        assert!(matches!(
+            KmsService::open(&key, &old, &EncryptionContext::new()),
+            Err(KmsError::InvalidCiphertext)
+        ));
+    }
+
+    /// Every way a blob can be wrong is the same opaque error.
+    #[test]
+    fn every_tampering_is_invalid_ciphertext() {
+        let key = key();
+        let context = context(&[("k", "v")]);
+        let good = KmsService::seal(&key, b"secret", &context).unwrap();
+        let salt_at = 21;
+        let mut cases = Vec::new();
+        for index in [0, 1, 17, 20, salt_at, salt_at + 31, blob::HEADER_V2_LEN, good.len() - 1] {
+            let mut bad = good.clone();
+            bad[index] ^= 1;
+            cases.push(bad);
+        }
+        // A format 2 body relabelled as format 1 (without its salt).
+        let mut relabelled = good.clone();
+        relabelled[0] = blob::FORMAT_V1;
+        relabelled.drain(21..21 + blob::SALT_LEN);
+        cases.push(relabelled);
+        cases.push(good[..good.len() - 1].to_vec());
+        for bad in &cases {
+            assert!(matches!(
+                KmsService::open(&key, bad, &context),
+                Err(KmsError::InvalidCiphertext)
+            ));
+        }
+        assert!(matches!(
+            KmsService::open(&key, &good, &self::context(&[("k", "w")])),
+            Err(KmsError::InvalidCiphertext)
+        ));
+    }
+
+    #[test]
+    fn encryption_context_size_is_bounded() {
+        let mut v = Validator::new();
+        let big: EncryptionContext = context(&[("a", &"x".repeat(MAX_CONTEXT_BYTES))]);
+        validate_context(&mut v, "encryptionContext", Some(&big));
+        let message = v.finish().unwrap_err().to_string();
+        assert!(message.contains("total size"), "{message}");
+
+        let mut v = Validator::new();
+        let many: EncryptionContext =
+            (0..=MAX_CONTEXT_PAIRS).map(|i| (format!("k{i}"), String::new())).collect();
+        validate_context(&mut v, "encryptionContext", Some(&many));
+        assert!(v.finish().is_err());
+
+        let mut v = Validator::new();
+        let fits: EncryptionContext =
+            (0..MAX_CONTEXT_PAIRS).map(|i| (format!("k{i:03}"), "v".repeat(100))).collect();
+        validate_context(&mut v, "encryptionContext", Some(&fits));
+        assert!(v.finish().is_ok());
     }
 }

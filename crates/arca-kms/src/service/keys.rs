@@ -14,6 +14,7 @@ use crate::{
         ListKeysRequest, ListKeysResponse, ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse,
         UpdateKeyDescriptionRequest,
     },
+    operation::Operation,
     paging::{Page, decode_marker},
     policy_text::default_key_policy,
     record::{
@@ -72,7 +73,7 @@ impl KmsService {
         super::tags::validate_tags(&mut v, input.tags.as_ref());
         v.finish()?;
 
-        self.authorize_account(caller, "kms:CreateKey")?;
+        self.authorize_account(caller, Operation::CreateKey)?;
 
         if input.key_spec.is_some() && input.customer_master_key_spec.is_some() {
             return Err(KmsError::Validation(
@@ -222,8 +223,10 @@ impl KmsService {
         validate::key_id(&mut v, "keyId", &input.key_id, true);
         validate::grant_tokens(&mut v, input.grant_tokens.as_ref());
         v.finish()?;
-        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &key, "kms:DescribeKey", None)?;
+        let key = self
+            .resolve(caller, input.key_id.as_deref().unwrap_or_default(), Operation::DescribeKey)
+            .await?;
+        self.authorize(caller, &key, Operation::DescribeKey, None)?;
         Ok(KeyMetadataResponse { key_metadata: Some(key.record.metadata()) })
     }
 
@@ -236,7 +239,7 @@ impl KmsService {
         let mut v = Validator::new();
         validate::paging(&mut v, input.limit, input.marker.as_ref());
         v.finish()?;
-        self.authorize_account(caller, "kms:ListKeys")?;
+        self.authorize_account(caller, Operation::ListKeys)?;
         let prefix = scope_prefix(&caller.account_id, &caller.region);
         let start_after = decode_marker(input.marker.as_deref(), &prefix)?;
         let limit = input.limit.unwrap_or(100) as usize;
@@ -275,8 +278,14 @@ impl KmsService {
         v.required("description", &input.description);
         v.length("description", input.description.as_ref(), 0, 8192);
         v.finish()?;
-        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &key, "kms:UpdateKeyDescription", None)?;
+        let key = self
+            .resolve(
+                caller,
+                input.key_id.as_deref().unwrap_or_default(),
+                Operation::UpdateKeyDescription,
+            )
+            .await?;
+        self.authorize(caller, &key, Operation::UpdateKeyDescription, None)?;
         Self::check_customer_managed(&key.record)?;
         Self::check_not_pending_deletion(&key.record)?;
         let description = input.description.unwrap_or_default();
@@ -315,9 +324,10 @@ impl KmsService {
         let mut v = Validator::new();
         validate::key_id(&mut v, "keyId", &input.key_id, true);
         v.finish()?;
-        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
-        let action = if enable { "kms:EnableKey" } else { "kms:DisableKey" };
-        self.authorize(caller, &key, action, None)?;
+        let operation = if enable { Operation::EnableKey } else { Operation::DisableKey };
+        let key =
+            self.resolve(caller, input.key_id.as_deref().unwrap_or_default(), operation).await?;
+        self.authorize(caller, &key, operation, None)?;
         Self::check_customer_managed(&key.record)?;
         self.update_key(&key.record.key_id, |record, _| {
             Self::check_not_pending_deletion(record)?;
@@ -344,8 +354,14 @@ impl KmsService {
                 "PendingWindowInDays must be between 7 and 30, but was {days}."
             )));
         }
-        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &key, "kms:ScheduleKeyDeletion", None)?;
+        let key = self
+            .resolve(
+                caller,
+                input.key_id.as_deref().unwrap_or_default(),
+                Operation::ScheduleKeyDeletion,
+            )
+            .await?;
+        self.authorize(caller, &key, Operation::ScheduleKeyDeletion, None)?;
         Self::check_customer_managed(&key.record)?;
         let record = self
             .update_key(&key.record.key_id, |record, now| {
@@ -379,7 +395,7 @@ impl KmsService {
         caller: &Caller,
         input: KeyIdRequest,
     ) -> Result<KeyIdResponse, KmsError> {
-        let key = self.key_for_action(caller, &input.key_id, "kms:CancelKeyDeletion").await?;
+        let key = self.key_for_action(caller, &input.key_id, Operation::CancelKeyDeletion).await?;
         let record = self
             .update_key(&key.record.key_id, |record, _| {
                 if record.state != KeyState::PendingDeletion {

@@ -11,7 +11,6 @@ mod tags;
 
 use std::{collections::BTreeMap, sync::Arc};
 
-use arca_crypto::aead::AesGcmKey;
 use arca_gate::{Access, Caller, Clock, ResourceMode};
 use arca_policy::Policy;
 use arca_seal::RootKeyring;
@@ -19,7 +18,8 @@ use arca_store::{Precondition, Store, StoreError, Write};
 
 use crate::{
     KmsError,
-    cache::{CachedKey, KeyCache},
+    cache::{CachedKey, KeyCache, VersionMaterial},
+    operation::Operation,
     record::{ALIASES, AliasRecord, KEYS, KeyRecord, KeyState, scope_prefix},
     wire::EncryptionContext,
 };
@@ -126,9 +126,7 @@ impl KmsService {
         for version in &record.versions {
             let aad = KeyRecord::material_aad(&record.arn, version.version);
             let material = self.keyring.open(&aad, &version.sealed)?;
-            let key =
-                AesGcmKey::new(material).map_err(|e| KmsError::internal("key material", e))?;
-            materials.insert(version.version, key);
+            materials.insert(version.version, VersionMaterial::new(material)?);
         }
         let cached = Arc::new(CachedKey::new(record, Arc::new(policy), materials));
         self.cache.put_key(Arc::clone(&cached));
@@ -136,23 +134,35 @@ impl KmsService {
     }
 
     /// Resolves what a caller wrote as KeyId (id, key ARN, alias name, alias ARN) to a
-    /// key in the caller's region, or NotFoundException.
-    async fn resolve(&self, caller: &Caller, text: &str) -> Result<Arc<CachedKey>, KmsError> {
+    /// key in the caller's region, or NotFoundException, for `operation`. A reference
+    /// into another account for an operation AWS keeps within the account is refused
+    /// before anything is looked up (AccessDeniedException), so such a caller reads
+    /// nothing of the other account, not even whether the key or alias exists.
+    async fn resolve(
+        &self,
+        caller: &Caller,
+        text: &str,
+        operation: Operation,
+    ) -> Result<Arc<CachedKey>, KmsError> {
         let not_found = || KmsError::NotFound(format!("Invalid keyId '{text}'"));
         let key_ref = parse_key_ref(text).ok_or_else(not_found)?;
+        if let KeyRef::KeyArn { account, .. } | KeyRef::AliasArn { account, .. } = &key_ref {
+            caller.check_reach(operation.action(), text, account, operation.cross_account())?;
+        }
         let (key_id, account, region) = match key_ref {
             KeyRef::Id(id) => (id, caller.account_id.clone(), caller.region.clone()),
             KeyRef::KeyArn { region, account, id } => (id, account, region),
             KeyRef::Alias(name) => {
-                let id =
-                    self.alias_target(caller, &caller.account_id, &caller.region, &name).await?;
+                let id = self
+                    .alias_target(caller, &caller.account_id, &caller.region, &name, operation)
+                    .await?;
                 (id, caller.account_id.clone(), caller.region.clone())
             }
             KeyRef::AliasArn { region, account, name } => {
                 if region != caller.region {
                     return Err(not_found());
                 }
-                let id = self.alias_target(caller, &account, &region, &name).await?;
+                let id = self.alias_target(caller, &account, &region, &name, operation).await?;
                 (id, account, region)
             }
         };
@@ -174,43 +184,52 @@ impl KmsService {
         &self,
         caller: &Caller,
         key_id: &Option<String>,
-        action: &str,
+        operation: Operation,
     ) -> Result<Arc<CachedKey>, KmsError> {
         let mut v = crate::validate::Validator::new();
         crate::validate::key_id(&mut v, "keyId", key_id, true);
         v.finish()?;
-        let key = self.resolve(caller, key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &key, action, None)?;
+        let key = self.resolve(caller, key_id.as_deref().unwrap_or_default(), operation).await?;
+        self.authorize(caller, &key, operation, None)?;
         Ok(key)
     }
 
+    /// The key an alias names. The AWS managed key behind `alias/aws/SERVICE` comes
+    /// into being on first use, but only for a caller its key policy would let do
+    /// `operation`: anyone else gets the denial without creating anything.
     async fn alias_target(
         &self,
         caller: &Caller,
         account: &str,
         region: &str,
         name: &str,
+        operation: Operation,
     ) -> Result<String, KmsError> {
         let scoped = format!("{}{name}", scope_prefix(account, region));
+        // Misses are not cached (a caller can name any number of made-up aliases).
         let target = match self.cache.alias(&scoped) {
-            Some(target) => target,
-            None => {
-                let target = match self.store.get(ALIASES, &scoped).await? {
-                    Some(stored) => {
-                        let alias: AliasRecord = serde_json::from_slice(&stored.value)
-                            .map_err(|e| KmsError::internal("decode alias", e))?;
-                        Some(alias.target_key_id)
-                    }
-                    None => None,
-                };
-                self.cache.put_alias(&scoped, target.clone());
-                target
-            }
+            Some(target) => Some(target),
+            None => match self.store.get(ALIASES, &scoped).await? {
+                Some(stored) => {
+                    let alias: AliasRecord = serde_json::from_slice(&stored.value)
+                        .map_err(|e| KmsError::internal("decode alias", e))?;
+                    self.cache.put_alias(&scoped, alias.target_key_id.clone());
+                    Some(alias.target_key_id)
+                }
+                None => None,
+            },
         };
         match target {
             Some(target) => Ok(target),
             // AWS managed keys come into being the first time their alias is used.
             None if account == caller.account_id && aliases::is_aws_managed_alias(name) => {
+                let policy_text = aliases::managed_key_policy(account, region, name);
+                let policy = Policy::parse_resource(&policy_text, arca_policy::MAX_KEY_POLICY_SIZE)
+                    .map_err(|e| KmsError::internal("AWS managed key policy", e))?;
+                // The key does not exist yet: ask for any key of the account, so that
+                // the caller's own deny statements on keys apply too.
+                let resource = format!("arn:aws:kms:{region}:{account}:key/*");
+                Self::authorize_against(caller, &resource, account, &policy, operation, None)?;
                 self.create_aws_managed_key(account, region, name).await
             }
             None => Err(KmsError::NotFound(format!(
@@ -219,13 +238,32 @@ impl KmsService {
         }
     }
 
-    /// Checks that `caller` may perform `action` on `key` under its key policy and the
-    /// caller's IAM policies, with the KMS condition keys of the request.
+    /// Checks that `caller` may perform `operation` on `key` under its key policy and
+    /// the caller's IAM policies, with the KMS condition keys of the request.
     fn authorize(
         &self,
         caller: &Caller,
         key: &CachedKey,
-        action: &str,
+        operation: Operation,
+        context: Option<&EncryptionContext>,
+    ) -> Result<(), KmsError> {
+        Self::authorize_against(
+            caller,
+            &key.record.arn,
+            &key.record.account_id,
+            &key.policy,
+            operation,
+            context,
+        )
+    }
+
+    /// [`Self::authorize`] against a key policy and resource given apart.
+    fn authorize_against(
+        caller: &Caller,
+        resource: &str,
+        resource_account: &str,
+        key_policy: &Policy,
+        operation: Operation,
         context: Option<&EncryptionContext>,
     ) -> Result<(), KmsError> {
         let mut keys: Vec<(String, Vec<String>)> =
@@ -240,24 +278,26 @@ impl KmsService {
             }
         }
         caller.authorize(&Access {
-            action,
-            resource: &key.record.arn,
-            resource_account: &key.record.account_id,
-            resource_policy: Some(&key.policy),
+            action: operation.action(),
+            resource,
+            resource_account,
+            resource_policy: Some(key_policy),
             mode: ResourceMode::KeyPolicy,
+            cross_account: operation.cross_account(),
             context: keys,
         })?;
         Ok(())
     }
 
     /// Checks an action that has no key (CreateKey, ListKeys, ...) against IAM policies.
-    fn authorize_account(&self, caller: &Caller, action: &str) -> Result<(), KmsError> {
+    fn authorize_account(&self, caller: &Caller, operation: Operation) -> Result<(), KmsError> {
         caller.authorize(&Access {
-            action,
+            action: operation.action(),
             resource: "*",
             resource_account: &caller.account_id,
             resource_policy: None,
             mode: ResourceMode::IdentityOnly,
+            cross_account: operation.cross_account(),
             context: vec![("kms:CallerAccount".into(), vec![caller.account_id.clone()])],
         })?;
         Ok(())

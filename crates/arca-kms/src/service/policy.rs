@@ -11,6 +11,7 @@ use crate::{
         Empty, GetKeyPolicyRequest, GetKeyPolicyResponse, ListForKeyRequest,
         ListKeyPoliciesResponse, PutKeyPolicyRequest,
     },
+    operation::Operation,
     validate::{self, Validator},
 };
 
@@ -35,11 +36,12 @@ pub(super) fn lockout_check(
     let account = key_arn.split(':').nth(4).unwrap_or_default();
     caller
         .authorize(&Access {
-            action: "kms:PutKeyPolicy",
+            action: Operation::PutKeyPolicy.action(),
             resource: key_arn,
             resource_account: account,
             resource_policy: Some(policy),
             mode: ResourceMode::KeyPolicy,
+            cross_account: Operation::PutKeyPolicy.cross_account(),
             context: vec![("kms:CallerAccount".into(), vec![caller.account_id.clone()])],
         })
         .map_err(|_| {
@@ -61,8 +63,10 @@ impl KmsService {
         validate::key_id(&mut v, "keyId", &input.key_id, true);
         validate_policy_name(&mut v, input.policy_name.as_ref());
         v.finish()?;
-        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &key, "kms:GetKeyPolicy", None)?;
+        let key = self
+            .resolve(caller, input.key_id.as_deref().unwrap_or_default(), Operation::GetKeyPolicy)
+            .await?;
+        self.authorize(caller, &key, Operation::GetKeyPolicy, None)?;
         check_policy_name(input.policy_name.as_deref())?;
         Ok(GetKeyPolicyResponse {
             policy: Some(key.record.policy.clone()),
@@ -85,8 +89,10 @@ impl KmsService {
             matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}')
         });
         v.finish()?;
-        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &key, "kms:PutKeyPolicy", None)?;
+        let key = self
+            .resolve(caller, input.key_id.as_deref().unwrap_or_default(), Operation::PutKeyPolicy)
+            .await?;
+        self.authorize(caller, &key, Operation::PutKeyPolicy, None)?;
         check_policy_name(input.policy_name.as_deref())?;
         Self::check_customer_managed(&key.record)?;
         Self::check_not_pending_deletion(&key.record)?;
@@ -114,8 +120,14 @@ impl KmsService {
         validate::key_id(&mut v, "keyId", &input.key_id, true);
         validate::paging(&mut v, input.limit, input.marker.as_ref());
         v.finish()?;
-        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &key, "kms:ListKeyPolicies", None)?;
+        let key = self
+            .resolve(
+                caller,
+                input.key_id.as_deref().unwrap_or_default(),
+                Operation::ListKeyPolicies,
+            )
+            .await?;
+        self.authorize(caller, &key, Operation::ListKeyPolicies, None)?;
         Ok(ListKeyPoliciesResponse {
             policy_names: Some(vec!["default".into()]),
             next_marker: None,

@@ -10,6 +10,7 @@ use crate::{
         Empty, EnableKeyRotationRequest, GetKeyRotationStatusResponse, KeyIdRequest, KeyIdResponse,
         ListKeyRotationsRequest, ListKeyRotationsResponse, RotationsListEntry,
     },
+    operation::Operation,
     paging::{Page, decode_marker},
     record::{KeyRecord, KeyState},
     validate::{self, Validator},
@@ -52,8 +53,14 @@ impl KmsService {
         validate::key_id(&mut v, "keyId", &input.key_id, true);
         v.range("rotationPeriodInDays", input.rotation_period_in_days, 90, 2560);
         v.finish()?;
-        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &key, "kms:EnableKeyRotation", None)?;
+        let key = self
+            .resolve(
+                caller,
+                input.key_id.as_deref().unwrap_or_default(),
+                Operation::EnableKeyRotation,
+            )
+            .await?;
+        self.authorize(caller, &key, Operation::EnableKeyRotation, None)?;
         Self::check_customer_managed(&key.record)?;
         let period = input.rotation_period_in_days.unwrap_or(365);
         let record = self
@@ -75,7 +82,7 @@ impl KmsService {
         caller: &Caller,
         input: KeyIdRequest,
     ) -> Result<Empty, KmsError> {
-        let key = self.key_for_action(caller, &input.key_id, "kms:DisableKeyRotation").await?;
+        let key = self.key_for_action(caller, &input.key_id, Operation::DisableKeyRotation).await?;
         Self::check_customer_managed(&key.record)?;
         let record = self
             .update_key(&key.record.key_id, |record, _| {
@@ -95,7 +102,8 @@ impl KmsService {
         caller: &Caller,
         input: KeyIdRequest,
     ) -> Result<GetKeyRotationStatusResponse, KmsError> {
-        let key = self.key_for_action(caller, &input.key_id, "kms:GetKeyRotationStatus").await?;
+        let key =
+            self.key_for_action(caller, &input.key_id, Operation::GetKeyRotationStatus).await?;
         Self::check_not_pending_deletion(&key.record)?;
         let rotation = &key.record.rotation;
         Ok(GetKeyRotationStatusResponse {
@@ -113,7 +121,7 @@ impl KmsService {
         caller: &Caller,
         input: KeyIdRequest,
     ) -> Result<KeyIdResponse, KmsError> {
-        let key = self.key_for_action(caller, &input.key_id, "kms:RotateKeyOnDemand").await?;
+        let key = self.key_for_action(caller, &input.key_id, Operation::RotateKeyOnDemand).await?;
         Self::check_customer_managed(&key.record)?;
         let record = self.add_version(&key.record.key_id, "ON_DEMAND", false).await?;
         Ok(KeyIdResponse { key_id: Some(record.arn) })
@@ -163,8 +171,14 @@ impl KmsService {
         );
         validate::paging(&mut v, input.limit, input.marker.as_ref());
         v.finish()?;
-        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &key, "kms:ListKeyRotations", None)?;
+        let key = self
+            .resolve(
+                caller,
+                input.key_id.as_deref().unwrap_or_default(),
+                Operation::ListKeyRotations,
+            )
+            .await?;
+        self.authorize(caller, &key, Operation::ListKeyRotations, None)?;
         Self::check_not_pending_deletion(&key.record)?;
         let start_after = decode_marker(input.marker.as_deref(), "")?;
         let include_original = input.include_key_material.as_deref() == Some("ALL_KEY_MATERIAL");

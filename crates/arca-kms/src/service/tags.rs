@@ -9,6 +9,7 @@ use crate::{
         Empty, ListForKeyRequest, ListResourceTagsResponse, TagResourceRequest,
         UntagResourceRequest,
     },
+    operation::Operation,
     paging::{Page, decode_marker},
     validate::{self, Validator},
     wire::Tag,
@@ -50,8 +51,10 @@ impl KmsService {
         v.required("tags", &input.tags);
         validate_tags(&mut v, input.tags.as_ref());
         v.finish()?;
-        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &key, "kms:TagResource", None)?;
+        let key = self
+            .resolve(caller, input.key_id.as_deref().unwrap_or_default(), Operation::TagResource)
+            .await?;
+        self.authorize(caller, &key, Operation::TagResource, None)?;
         Self::check_customer_managed(&key.record)?;
         Self::check_not_pending_deletion(&key.record)?;
         let new_tags = input.tags.unwrap_or_default();
@@ -87,8 +90,10 @@ impl KmsService {
             v.length("tagKeys.member", Some(tag_key), 1, 128);
         }
         v.finish()?;
-        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &key, "kms:UntagResource", None)?;
+        let key = self
+            .resolve(caller, input.key_id.as_deref().unwrap_or_default(), Operation::UntagResource)
+            .await?;
+        self.authorize(caller, &key, Operation::UntagResource, None)?;
         Self::check_customer_managed(&key.record)?;
         Self::check_not_pending_deletion(&key.record)?;
         let remove = input.tag_keys.unwrap_or_default();
@@ -110,8 +115,14 @@ impl KmsService {
         validate::key_id(&mut v, "keyId", &input.key_id, true);
         validate::paging(&mut v, input.limit, input.marker.as_ref());
         v.finish()?;
-        let key = self.resolve(caller, input.key_id.as_deref().unwrap_or_default()).await?;
-        self.authorize(caller, &key, "kms:ListResourceTags", None)?;
+        let key = self
+            .resolve(
+                caller,
+                input.key_id.as_deref().unwrap_or_default(),
+                Operation::ListResourceTags,
+            )
+            .await?;
+        self.authorize(caller, &key, Operation::ListResourceTags, None)?;
         let start_after = decode_marker(input.marker.as_deref(), "")?;
         let mut tags: Vec<Tag> = key.record.tags.clone();
         tags.sort_by(|a, b| a.tag_key.cmp(&b.tag_key));
