@@ -28,6 +28,8 @@ pub struct Caller {
     pub access_key_id: String,
     /// The client's address.
     pub source_ip: Option<IpAddr>,
+    /// True when the request arrived over TLS (`aws:SecureTransport`).
+    pub secure_transport: bool,
     /// The caller's IAM identity policies.
     pub identity_policies: Arc<Vec<Policy>>,
     /// Set when a service calls on the caller's behalf (`secretsmanager.REGION.amazonaws.com`).
@@ -121,7 +123,8 @@ impl Caller {
         context.insert("aws:CurrentTime", vec![format_time(self.now_ms)]);
         context.insert("aws:EpochTime", vec![(self.now_ms / 1000).to_string()]);
         context.insert("aws:RequestedRegion", vec![self.region.clone()]);
-        context.insert("aws:SecureTransport", ["false"]);
+        context
+            .insert("aws:SecureTransport", [if self.secure_transport { "true" } else { "false" }]);
         if let Some(ip) = self.source_ip {
             context.insert("aws:SourceIp", vec![ip.to_string()]);
         }
@@ -197,6 +200,7 @@ mod tests {
             region: "us-east-1".into(),
             access_key_id: "AKIAEXAMPLE".into(),
             source_ip: None,
+            secure_transport: false,
             identity_policies: Arc::new(identity_policies),
             via_service: None,
             now_ms: 1_700_000_000_000,

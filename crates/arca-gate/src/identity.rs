@@ -964,12 +964,14 @@ impl std::fmt::Debug for PrincipalHandle {
 }
 
 impl PrincipalHandle {
-    /// The caller, for a request in `region` at `now_ms` from `source_ip`. Call only
+    /// The caller, for a request in `region` at `now_ms` from `source_ip` (over TLS when
+    /// `secure_transport`). Call only
     /// after the request's signature verified against the returned secret.
     pub fn into_caller(
         self,
         region: &str,
         source_ip: Option<std::net::IpAddr>,
+        secure_transport: bool,
         now_ms: i64,
     ) -> Caller {
         let principal = &self.principal;
@@ -989,6 +991,7 @@ impl PrincipalHandle {
             region: region.to_string(),
             access_key_id: self.access_key_id,
             source_ip,
+            secure_transport,
             identity_policies: Arc::clone(&principal.policies),
             via_service: None,
             now_ms,

@@ -37,6 +37,7 @@ fn root(account: &str) -> Caller {
         region: "us-east-1".into(),
         access_key_id: "AKIATEST".into(),
         source_ip: None,
+        secure_transport: false,
         identity_policies: Arc::new(Vec::new()),
         via_service: None,
         now_ms: 0,

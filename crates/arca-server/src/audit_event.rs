@@ -259,6 +259,7 @@ mod tests {
             region: "us-east-1".into(),
             access_key_id: "AKIAEXAMPLE".into(),
             source_ip: None,
+            secure_transport: false,
             identity_policies: Default::default(),
             via_service: None,
             now_ms: 0,

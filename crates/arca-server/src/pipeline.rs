@@ -38,6 +38,11 @@ struct Envelope {
 #[derive(Debug, Clone, Copy)]
 pub struct PeerAddr(pub SocketAddr);
 
+/// Attached by the connection loop to each request that arrived over TLS
+/// (`aws:SecureTransport`).
+#[derive(Debug, Clone, Copy)]
+pub struct SecureTransport;
+
 /// How a request ended, as the audit log and the metrics see it.
 enum Outcome {
     /// Authentication failed (or was never tried). Nothing the request said is trusted,
@@ -73,7 +78,10 @@ pub async fn handle(state: Arc<AppState>, request: Request<Body>) -> Response<Bo
     }
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
-    let peer = request.extensions().get::<PeerAddr>().map(|peer| peer.0);
+    let connection = Connection {
+        peer: request.extensions().get::<PeerAddr>().map(|peer| peer.0),
+        secure: request.extensions().get::<SecureTransport>().is_some(),
+    };
     let (parts, body) = request.into_parts();
     let protocol =
         if parts.headers.contains_key("x-amz-target") { Protocol::Json } else { Protocol::Query };
@@ -85,7 +93,7 @@ pub async fn handle(state: Arc<AppState>, request: Request<Body>) -> Response<Bo
         }
     };
     let user_agent = header(&parts.headers, "user-agent").unwrap_or_default();
-    let outcome = run(&state, &parts, body, peer, &request_id).await;
+    let outcome = run(&state, &parts, body, connection, &request_id).await;
     let (caller, Served { service, operation, parameters, result }) = match outcome {
         Outcome::Authenticated(caller, served) => (caller, served),
         Outcome::Unauthenticated(error) => {
@@ -99,7 +107,7 @@ pub async fn handle(state: Arc<AppState>, request: Request<Body>) -> Response<Bo
         caller: &caller,
         service: &service,
         operation: &operation,
-        source_ip: peer.map(|p| p.ip().to_string()).unwrap_or_default(),
+        source_ip: connection.peer.map(|p| p.ip().to_string()).unwrap_or_default(),
         user_agent,
         request_id: &request_id,
         parameters,
@@ -176,14 +184,21 @@ async fn read_body(
     }
 }
 
+/// What the connection loop knows of the client.
+#[derive(Debug, Clone, Copy)]
+struct Connection {
+    peer: Option<SocketAddr>,
+    secure: bool,
+}
+
 async fn run(
     state: &AppState,
     parts: &http::request::Parts,
     body: Bytes,
-    peer: Option<SocketAddr>,
+    connection: Connection,
     request_id: &str,
 ) -> Outcome {
-    let (caller, signed_service, body) = match authenticate(state, parts, body, peer).await {
+    let (caller, signed_service, body) = match authenticate(state, parts, body, connection).await {
         Ok(authenticated) => authenticated,
         Err(error) => return Outcome::Unauthenticated(error),
     };
@@ -307,7 +322,7 @@ async fn authenticate(
     state: &AppState,
     parts: &http::request::Parts,
     body: Bytes,
-    peer: Option<SocketAddr>,
+    connection: Connection,
 ) -> Result<Authenticated, ApiError> {
     let json_style = parts.headers.contains_key("x-amz-target");
     let mut headers: Vec<(&str, &str)> = parts
@@ -399,7 +414,12 @@ async fn authenticate(
             .map_err(|error| sigv4_error(&error, json_style))?,
     };
     let region = verified.region().to_string();
-    let caller = principal.into_caller(&region, peer.map(|p| p.ip()), state.clock.now_ms());
+    let caller = principal.into_caller(
+        &region,
+        connection.peer.map(|p| p.ip()),
+        connection.secure,
+        state.clock.now_ms(),
+    );
     Ok((caller, verified.service().to_string(), body))
 }
 
