@@ -3,7 +3,7 @@
 //! from a cache that the store's change feed invalidates.
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, HashMap},
     sync::{Arc, RwLock},
 };
 
@@ -1010,6 +1010,30 @@ impl Identity {
     }
 }
 
+#[async_trait::async_trait]
+impl arca_seal::SealedOwner for Identity {
+    fn name(&self) -> &'static str {
+        "access-key secret"
+    }
+
+    /// Counts every stored access key's sealed secret by the root key version that
+    /// sealed it (a malformed one under version 0, which no root key has).
+    async fn count_by_root_version(&self) -> Result<BTreeMap<u32, u64>, arca_seal::BoxError> {
+        let mut counts = BTreeMap::new();
+        let mut start_after: Option<String> = None;
+        loop {
+            let rows = self.store.list(ACCESS_KEYS, "", start_after.as_deref(), 500).await?;
+            let Some(last) = rows.last() else { break };
+            start_after = Some(last.key.clone());
+            for row in rows {
+                let key: AccessKeyRecord = serde_json::from_slice(&row.value)?;
+                *counts.entry(key.secret.root_version().unwrap_or(0)).or_insert(0) += 1;
+            }
+        }
+        Ok(counts)
+    }
+}
+
 /// A verified access key's principal, turned into a [`Caller`] once the signature
 /// has been checked.
 pub struct PrincipalHandle {
@@ -1059,7 +1083,7 @@ impl PrincipalHandle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arca_seal::SealProvider;
+    use arca_seal::{SealProvider, SealedOwner};
 
     async fn identity(dir: &std::path::Path) -> (Arc<dyn Store>, Arc<Identity>, Clock) {
         let store: Arc<dyn Store> = Arc::new(arca_store::SqliteStore::memory().await.unwrap());
@@ -1130,6 +1154,23 @@ mod tests {
         assert!(authenticates(&identity, key_id).await, "still within the TTL");
         clock.advance_ms(1_000);
         assert!(!authenticates(&identity, key_id).await, "expired: read from the store");
+    }
+
+    #[tokio::test]
+    async fn counts_sealed_secrets_by_root_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, identity, _) = identity(dir.path()).await;
+        identity.ensure_bootstrap().await.unwrap();
+        assert_eq!(identity.count_by_root_version().await.unwrap(), BTreeMap::from([(1, 1)]));
+        identity.keyring.rotate().await.unwrap();
+        assert_eq!(identity.count_by_root_version().await.unwrap(), BTreeMap::from([(1, 1)]));
+        assert!(matches!(
+            identity.keyring.retire_older(&[&*identity]).await,
+            Err(arca_seal::SealError::VersionInUse { version: 1, count: 1, .. })
+        ));
+        assert_eq!(identity.rewrap_all().await.unwrap(), 1);
+        assert_eq!(identity.count_by_root_version().await.unwrap(), BTreeMap::from([(2, 1)]));
+        assert_eq!(identity.keyring.retire_older(&[&*identity]).await.unwrap(), 1);
     }
 
     fn ct_eq_secret(a: &SecretBytes, b: &SecretBytes) -> bool {

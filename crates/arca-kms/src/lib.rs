@@ -27,6 +27,7 @@ mod error;
 mod paging;
 mod policy_text;
 mod record;
+mod sealed;
 mod service;
 mod validate;
 pub mod wire;

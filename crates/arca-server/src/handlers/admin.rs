@@ -100,7 +100,24 @@ pub async fn call(
             let version = state.keyring.rotate().await.map_err(|e| internal(&e))?;
             let key_versions = state.kms.rewrap_all().await.map_err(|e| internal(&e))?;
             let access_keys = state.identity.rewrap_all().await.map_err(|e| internal(&e))?;
-            let retired = state.keyring.retire_older().await.map_err(|e| internal(&e))?;
+            // Every owner of sealed values is counted; retirement is refused while any
+            // value still names an old version (e.g. a key created on a node that had
+            // not yet seen the rotation), so nothing sealed is ever lost.
+            let owners: [&dyn arca_seal::SealedOwner; 2] = [&*state.kms, &*state.identity];
+            let retired = match state.keyring.retire_older(&owners).await {
+                Ok(retired) => retired,
+                Err(error @ arca_seal::SealError::VersionInUse { .. }) => {
+                    tracing::warn!(%error, "old root key versions kept");
+                    return Err(ApiError::new(
+                        "ConflictException",
+                        409,
+                        format!(
+                            "Root key version {version} was added but older versions were kept: {error}. Run RotateRootKey again to re-wrap and retire them."
+                        ),
+                    ));
+                }
+                Err(error) => return Err(internal(&error)),
+            };
             tracing::info!(version, key_versions, access_keys, retired, "root key rotated");
             json::output(&RotateRootKeyResponse {
                 root_key_version: version,
