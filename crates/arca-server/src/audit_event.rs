@@ -41,18 +41,25 @@ const RECORDED_MEMBERS: &[&str] = &[
     "Seconds",
 ];
 
-/// What the pipeline knows about a request when it records it.
+/// Bounds on what one event keeps of the request members, whatever the caller sent:
+/// a string's characters, the entries of one object or list, the nesting depth, and the
+/// bytes of all recorded text together. An event that was cut says so in
+/// `requestParametersTruncated`.
+const MAX_STRING_CHARS: usize = 256;
+const MAX_ENTRIES: usize = 64;
+const MAX_DEPTH: usize = 4;
+const MAX_TOTAL_BYTES: usize = 8 * 1024;
+const MAX_MESSAGE_BYTES: usize = 1024;
+
+/// What the pipeline knows about an authenticated request when it records it (requests
+/// that fail authentication are counted, not recorded).
 pub struct EventInput<'a> {
-    /// The authenticated caller, if authentication succeeded.
-    pub caller: Option<&'a Caller>,
-    /// The access key id the request claimed (even when unknown).
-    pub access_key_id: Option<&'a str>,
+    /// The authenticated caller.
+    pub caller: &'a Caller,
     /// `kms`, `iam`, `sts`, `arca`.
     pub service: &'a str,
     /// The operation name.
     pub operation: &'a str,
-    /// Region of the request.
-    pub region: &'a str,
     /// Client address.
     pub source_ip: String,
     /// User-Agent header.
@@ -85,26 +92,23 @@ pub fn build(input: EventInput<'_>) -> Value {
         .unwrap_or(time)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let user_identity = match input.caller {
-        Some(caller) => serde_json::json!({
-            "type": if caller.is_account_root { "Root" } else { "IAMUser" },
-            "principalId": caller.user_id,
-            "arn": caller.principal_arn,
-            "accountId": caller.account_id,
-            "accessKeyId": caller.access_key_id,
-            "userName": caller.user_name,
-        }),
-        None => {
-            serde_json::json!({ "type": "Unknown", "accessKeyId": input.access_key_id.unwrap_or_default() })
-        }
-    };
+    let caller = input.caller;
+    let user_identity = serde_json::json!({
+        "type": if caller.is_account_root { "Root" } else { "IAMUser" },
+        "principalId": caller.user_id,
+        "arn": caller.principal_arn,
+        "accountId": caller.account_id,
+        "accessKeyId": caller.access_key_id,
+        "userName": caller.user_name,
+    });
+    let mut bounds = Bounds { bytes_left: MAX_TOTAL_BYTES, truncated: false };
     let parameters = input.parameters.map(|members| {
         let recorded: Map<String, Value> = members
             .into_iter()
             .filter(|(name, _)| RECORDED_MEMBERS.contains(&name.as_str()))
             .map(|(name, value)| (lower_camel(&name), value))
             .collect();
-        Value::Object(recorded)
+        bounds.keep(Value::Object(recorded), 0)
     });
     let read_only =
         ["Describe", "List", "Get"].iter().any(|prefix| input.operation.starts_with(prefix));
@@ -114,7 +118,7 @@ pub fn build(input: EventInput<'_>) -> Value {
         "eventTime": event_time,
         "eventSource": format!("{}.amazonaws.com", input.service),
         "eventName": input.operation,
-        "awsRegion": input.region,
+        "awsRegion": caller.region,
         "sourceIPAddress": input.source_ip,
         "userAgent": input.user_agent,
         "requestParameters": parameters.unwrap_or(Value::Null),
@@ -124,14 +128,88 @@ pub fn build(input: EventInput<'_>) -> Value {
         "readOnly": read_only,
         "eventType": "AwsApiCall",
         "managementEvent": true,
-        "recipientAccountId": input.caller.map(|c| c.account_id.clone()).unwrap_or_default(),
+        "recipientAccountId": caller.account_id,
         "eventCategory": "Management",
     });
+    if bounds.truncated {
+        event["requestParametersTruncated"] = true.into();
+    }
     if let Some((code, message)) = input.error {
         event["errorCode"] = code.into();
-        event["errorMessage"] = message.into();
+        // Validation messages may echo what the caller sent: the same bounds apply.
+        let mut message_bounds = Bounds { bytes_left: MAX_MESSAGE_BYTES, truncated: false };
+        event["errorMessage"] =
+            message_bounds.keep_text_within(message.to_string(), MAX_MESSAGE_BYTES).into();
     }
     event
+}
+
+/// Cuts request members down to the bounds above, remembering whether it cut anything.
+struct Bounds {
+    bytes_left: usize,
+    truncated: bool,
+}
+
+impl Bounds {
+    fn keep(&mut self, value: Value, depth: usize) -> Value {
+        match value {
+            Value::String(text) => Value::String(self.keep_text(text)),
+            Value::Array(items) => {
+                if depth >= MAX_DEPTH {
+                    self.truncated = true;
+                    return Value::Null;
+                }
+                let mut kept = Vec::new();
+                for item in items {
+                    if kept.len() == MAX_ENTRIES || self.bytes_left == 0 {
+                        self.truncated = true;
+                        break;
+                    }
+                    kept.push(self.keep(item, depth + 1));
+                }
+                Value::Array(kept)
+            }
+            Value::Object(members) => {
+                if depth >= MAX_DEPTH {
+                    self.truncated = true;
+                    return Value::Null;
+                }
+                let mut kept = Map::new();
+                for (name, member) in members {
+                    if kept.len() == MAX_ENTRIES || self.bytes_left == 0 {
+                        self.truncated = true;
+                        break;
+                    }
+                    let name = self.keep_text(name);
+                    let member = self.keep(member, depth + 1);
+                    kept.insert(name, member);
+                }
+                Value::Object(kept)
+            }
+            scalar => scalar,
+        }
+    }
+
+    fn keep_text(&mut self, text: String) -> String {
+        self.keep_text_within(text, MAX_STRING_CHARS)
+    }
+
+    fn keep_text_within(&mut self, text: String, max_chars: usize) -> String {
+        let allowed = self.bytes_left.min(max_chars * 4);
+        let mut end = 0;
+        for (count, (index, character)) in text.char_indices().enumerate() {
+            if count == max_chars || index + character.len_utf8() > allowed {
+                break;
+            }
+            end = index + character.len_utf8();
+        }
+        self.bytes_left -= end;
+        if end < text.len() {
+            self.truncated = true;
+            return text[..end].to_string();
+        }
+        text
+    }
 }
 
 #[cfg(test)]
@@ -144,12 +222,11 @@ mod tests {
             r#"{"KeyId":"alias/app","Plaintext":"c2VjcmV0","CiphertextBlob":"AAAA","EncryptionContext":{"a":"b"},"SecretAccessKey":"x","PolicyDocument":"{}","Policy":"{}"}"#,
         )
         .unwrap();
+        let caller = caller();
         let event = build(EventInput {
-            caller: None,
-            access_key_id: Some("AKIAEXAMPLE"),
+            caller: &caller,
             service: "kms",
             operation: "Encrypt",
-            region: "us-east-1",
             source_ip: "127.0.0.1".into(),
             user_agent: "test",
             request_id: "rid",
@@ -167,5 +244,66 @@ mod tests {
         assert_eq!(event["requestParameters"]["encryptionContext"]["a"], "b");
         assert_eq!(event["errorCode"], "AccessDeniedException");
         assert_eq!(event["eventSource"], "kms.amazonaws.com");
+        assert_eq!(event["awsRegion"], "us-east-1");
+        assert!(event.get("requestParametersTruncated").is_none());
+    }
+
+    fn caller() -> Caller {
+        Caller {
+            account_id: "111122223333".into(),
+            principal_arn: "arn:aws:iam::111122223333:user/alice".into(),
+            user_name: "alice".into(),
+            user_id: "AIDAEXAMPLE".into(),
+            is_account_root: false,
+            is_bootstrap_admin: false,
+            region: "us-east-1".into(),
+            access_key_id: "AKIAEXAMPLE".into(),
+            source_ip: None,
+            identity_policies: Default::default(),
+            via_service: None,
+            now_ms: 0,
+        }
+    }
+
+    fn event_with(parameters: Value) -> Value {
+        let caller = caller();
+        build(EventInput {
+            caller: &caller,
+            service: "kms",
+            operation: "CreateKey",
+            source_ip: String::new(),
+            user_agent: "",
+            request_id: "rid",
+            parameters: parameters.as_object().cloned(),
+            error: Some(("AccessDeniedException", "denied")),
+            time_ms: 0,
+        })
+    }
+
+    #[test]
+    fn large_members_are_cut_and_the_event_says_so() {
+        let event = event_with(serde_json::json!({"Description": "d".repeat(1 << 20)}));
+        assert_eq!(
+            event["requestParameters"]["description"].as_str().unwrap().len(),
+            MAX_STRING_CHARS
+        );
+        assert_eq!(event["requestParametersTruncated"], true);
+
+        let context: Map<String, Value> =
+            (0..60_000).map(|i| (format!("k{i}"), Value::String("v".repeat(100)))).collect();
+        let event = event_with(serde_json::json!({"EncryptionContext": context}));
+        let recorded = event["requestParameters"]["encryptionContext"].as_object().unwrap();
+        assert!(recorded.len() <= MAX_ENTRIES);
+        assert!(event.to_string().len() < MAX_TOTAL_BYTES + 2048, "{}", event.to_string().len());
+        assert_eq!(event["requestParametersTruncated"], true);
+    }
+
+    #[test]
+    fn text_is_cut_on_a_character_boundary() {
+        let event = event_with(serde_json::json!({"Description": "é".repeat(300)}));
+        assert_eq!(
+            event["requestParameters"]["description"].as_str().unwrap().chars().count(),
+            MAX_STRING_CHARS
+        );
     }
 }

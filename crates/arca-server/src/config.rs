@@ -33,8 +33,14 @@ pub struct ServerSection {
     pub data_dir: PathBuf,
     /// The region written to the bootstrap `config` file.
     pub region: String,
+    /// The regions this deployment serves: a request whose SigV4 credential scope names
+    /// any other region is refused before its signature is checked, so a region string
+    /// never reaches an ARN, a store key or a metric unless it is one of these.
+    pub regions: Vec<String>,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// Longest time a request body may take to arrive in full; a slower body gets 408.
+    pub body_timeout_seconds: u64,
     /// The endpoint URL clients use (written to `DATA_DIR/config`); derived from
     /// `listen` when empty.
     pub public_url: String,
@@ -107,6 +113,9 @@ pub struct AuditSection {
     pub max_file_bytes: u64,
     /// `fsync` (default) or `flush`.
     pub durability: Durability,
+    /// Longest time, in seconds, audit records stay without a signed digest of the
+    /// chain head (digests are also written at rotation, start and shutdown).
+    pub digest_interval_seconds: u64,
 }
 
 /// `[log]`.
@@ -129,13 +138,65 @@ pub enum LogFormat {
     Json,
 }
 
+/// The AWS region names served by default: every commercial, GovCloud and China region
+/// (botocore's `endpoints.json`, `aws`, `aws-us-gov` and `aws-cn` partitions).
+pub const STANDARD_REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+];
+
+impl ServerSection {
+    /// Whether `region` is one this deployment serves.
+    pub fn serves_region(&self, region: &str) -> bool {
+        self.regions.iter().any(|served| served == region)
+    }
+}
+
 impl Default for ServerSection {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 7070)),
             data_dir: PathBuf::from("./arca-data"),
             region: "us-east-1".into(),
+            regions: STANDARD_REGIONS.iter().map(|region| region.to_string()).collect(),
             max_body_bytes: 1 << 20,
+            body_timeout_seconds: 30,
             public_url: String::new(),
             tls: None,
             danger_clock_offset_seconds: None,
@@ -160,7 +221,12 @@ impl Default for SealSection {
 
 impl Default for AuditSection {
     fn default() -> Self {
-        Self { dir: None, max_file_bytes: 64 << 20, durability: Durability::Fsync }
+        Self {
+            dir: None,
+            max_file_bytes: 64 << 20,
+            durability: Durability::Fsync,
+            digest_interval_seconds: 300,
+        }
     }
 }
 
@@ -189,6 +255,9 @@ pub enum ConfigError {
         /// The parser's message.
         message: String,
     },
+    /// The settings contradict each other or a value is out of range.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
     /// An environment variable has an unusable value.
     #[error("invalid value of environment variable {name}: {message}")]
     Env {
@@ -216,7 +285,43 @@ impl Config {
             None => Config::default(),
         };
         config.apply_env(|name| std::env::var(name).ok())?;
+        config.validate()?;
         Ok(config)
+    }
+
+    /// Checks what the types cannot: the served regions are well-formed region names and
+    /// include the bootstrap region.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let server = &self.server;
+        if server.regions.is_empty() {
+            return Err(ConfigError::Invalid(
+                "server.regions must name at least one region".into(),
+            ));
+        }
+        for region in &server.regions {
+            let well_formed = !region.is_empty()
+                && region.len() <= 32
+                && region
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !well_formed {
+                return Err(ConfigError::Invalid(format!(
+                    "server.regions: '{region}' is not a region name (lower-case letters, digits and '-')"
+                )));
+            }
+        }
+        if !server.serves_region(&server.region) {
+            return Err(ConfigError::Invalid(format!(
+                "server.region '{}' is not one of server.regions",
+                server.region
+            )));
+        }
+        if server.body_timeout_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "server.body_timeout_seconds must be at least 1".into(),
+            ));
+        }
+        Ok(())
     }
 
     fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
@@ -297,17 +402,33 @@ mod tests {
             url = "postgres://db/arca"
             [audit]
             durability = "flush"
+            digest_interval_seconds = 60
             "#,
         )
         .unwrap();
         assert_eq!(config.server.listen.port(), 8443);
         assert_eq!(config.store_url(), "postgres://db/arca");
         assert_eq!(config.audit.durability, Durability::Flush);
+        assert_eq!(config.audit.digest_interval_seconds, 60);
         let mut config = config;
         config
             .apply_env(|name| (name == "ARCA_LISTEN").then(|| "127.0.0.1:9000".to_string()))
             .unwrap();
         assert_eq!(config.server.listen.port(), 9000);
+    }
+
+    #[test]
+    fn regions_are_validated() {
+        let mut config = Config::default();
+        assert!(config.validate().is_ok());
+        assert!(config.server.serves_region("eu-west-1"));
+        assert!(!config.server.serves_region("us-east-1:111122223333"));
+        config.server.regions = vec!["eu-west-1".into()];
+        assert!(config.validate().is_err(), "the bootstrap region must be served");
+        config.server.region = "eu-west-1".into();
+        assert!(config.validate().is_ok());
+        config.server.regions.push("EU WEST".into());
+        assert!(config.validate().is_err());
     }
 
     #[test]

@@ -24,7 +24,28 @@ type OutcomesByOperation = BTreeMap<String, BTreeMap<String, u64>>;
 pub struct Metrics {
     latency: Mutex<BTreeMap<String, LatencyByOperation>>,
     outcomes: Mutex<BTreeMap<String, OutcomesByOperation>>,
+    /// Requests refused before authentication, by error code. Nothing else of such a
+    /// request is trusted, so it gets no other label.
+    unauthenticated: Mutex<BTreeMap<&'static str, u64>>,
 }
+
+/// The error codes a request can be refused with before authentication; any other is
+/// counted as `other`, so unauthenticated callers cannot add label values.
+const UNAUTHENTICATED_CODES: &[&str] = &[
+    "MissingAuthenticationTokenException",
+    "MissingAuthenticationToken",
+    "IncompleteSignatureException",
+    "IncompleteSignature",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "RequestExpired",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "RequestEntityTooLargeException",
+    "RequestTimeoutException",
+    "BadRequest",
+    "InternalFailure",
+];
 
 /// The entry for `key`, allocating the key only the first time it is seen.
 fn entry<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
@@ -51,6 +72,13 @@ impl Metrics {
         }
         let mut outcomes = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
         *entry(entry(entry(&mut outcomes, service), operation), code) += 1;
+    }
+
+    /// Counts one request refused before authentication.
+    pub fn observe_unauthenticated(&self, code: &str) {
+        let label = UNAUTHENTICATED_CODES.iter().find(|known| **known == code).unwrap_or(&"other");
+        let mut counts = self.unauthenticated.lock().unwrap_or_else(|p| p.into_inner());
+        *counts.entry(label).or_default() += 1;
     }
 
     fn outcome_rows(&self) -> Vec<(String, String, String, u64)> {
@@ -87,6 +115,11 @@ impl Metrics {
                     "arca_request_errors_total{{service=\"{service}\",operation=\"{operation}\",code=\"{code}\"}} {count}"
                 );
             }
+        }
+        out.push_str("# HELP arca_unauthenticated_requests_total Requests refused before authentication, by AWS error code.\n");
+        out.push_str("# TYPE arca_unauthenticated_requests_total counter\n");
+        for (code, count) in self.unauthenticated.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            let _ = writeln!(out, "arca_unauthenticated_requests_total{{code=\"{code}\"}} {count}");
         }
         out.push_str(
             "# HELP arca_request_duration_seconds Request latency by service and operation.\n",
@@ -139,5 +172,19 @@ mod tests {
         assert!(text.contains(
             "arca_request_duration_seconds_count{service=\"kms\",operation=\"Encrypt\"} 2"
         ));
+    }
+
+    #[test]
+    fn unauthenticated_requests_add_no_label_values() {
+        let metrics = Metrics::default();
+        metrics.observe_unauthenticated("UnrecognizedClientException");
+        metrics.observe_unauthenticated(&"x".repeat(50_000));
+        metrics.observe_unauthenticated("AnotherMadeUpCode");
+        let text = metrics.render();
+        assert!(text.contains(
+            "arca_unauthenticated_requests_total{code=\"UnrecognizedClientException\"} 1"
+        ));
+        assert!(text.contains("arca_unauthenticated_requests_total{code=\"other\"} 2"));
+        assert!(text.len() < 4096, "{} bytes", text.len());
     }
 }

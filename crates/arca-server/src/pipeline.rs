@@ -3,7 +3,11 @@
 //! measure, encode. Services see typed inputs and a [`Caller`]; nothing below this
 //! module sees HTTP.
 
-use std::{net::SocketAddr, sync::Arc, time::Instant};
+use std::{
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use axum::body::Body;
 use bytes::Bytes;
@@ -11,7 +15,7 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, header::CONTENT_T
 use serde_json::{Map, Value};
 
 use arca_gate::Caller;
-use arca_sigv4::{PayloadHash, RequestParts, SigV4Error, VerifiedPayload};
+use arca_sigv4::{AuthForm, PayloadHash, RequestParts, SigV4Error, VerifiedPayload};
 
 use crate::{
     audit_event::{self, EventInput},
@@ -20,10 +24,10 @@ use crate::{
     state::AppState,
 };
 
-/// What a request asks for, once its envelope is decoded.
+/// What a request asks for, once its envelope is decoded (after authentication).
 struct Envelope {
     protocol: Protocol,
-    /// `kms`, `arca` for JSON; decided by the SigV4 scope for Query (`iam`, `sts`).
+    /// `kms`, `arca` for JSON; the verified SigV4 scope's service for Query (`iam`, `sts`).
     service: String,
     operation: String,
     json_body: Option<Value>,
@@ -33,6 +37,24 @@ struct Envelope {
 /// The client's address, attached to each request by the connection loop.
 #[derive(Debug, Clone, Copy)]
 pub struct PeerAddr(pub SocketAddr);
+
+/// How a request ended, as the audit log and the metrics see it.
+enum Outcome {
+    /// Authentication failed (or was never tried). Nothing the request said is trusted,
+    /// so it changes nothing but a counter with fixed labels: no audit record, no
+    /// metric label taken from its contents.
+    Unauthenticated(ApiError),
+    /// A verified caller's request, answered or refused.
+    Authenticated(Box<Caller>, Served),
+}
+
+/// What a verified caller asked for and what it got.
+struct Served {
+    service: String,
+    operation: String,
+    parameters: Option<Map<String, Value>>,
+    result: Result<Vec<u8>, ApiError>,
+}
 
 /// Serves one HTTP request.
 pub async fn handle(state: Arc<AppState>, request: Request<Body>) -> Response<Body> {
@@ -53,35 +75,32 @@ pub async fn handle(state: Arc<AppState>, request: Request<Body>) -> Response<Bo
     let request_id = uuid::Uuid::new_v4().to_string();
     let peer = request.extensions().get::<PeerAddr>().map(|peer| peer.0);
     let (parts, body) = request.into_parts();
-    let is_query = parts.headers.get("x-amz-target").is_none();
-    let protocol = if is_query { Protocol::Query } else { Protocol::Json };
-    let body = match axum::body::to_bytes(body, state.config.server.max_body_bytes).await {
+    let protocol =
+        if parts.headers.contains_key("x-amz-target") { Protocol::Json } else { Protocol::Query };
+    let body = match read_body(&state, &parts, body).await {
         Ok(body) => body,
-        Err(_) => {
-            let error = ApiError::new(
-                "RequestEntityTooLargeException",
-                413,
-                format!(
-                    "Request body exceeds the limit of {} bytes",
-                    state.config.server.max_body_bytes
-                ),
-            );
-            return error_response(protocol, "unknown", &error, &request_id);
+        Err(error) => {
+            state.metrics.observe_unauthenticated(&error.code);
+            return error_response(protocol, xmlns_service(&parts), &error, &request_id);
         }
     };
-    let user_agent = header(&parts.headers, "user-agent").unwrap_or_default().to_string();
+    let user_agent = header(&parts.headers, "user-agent").unwrap_or_default();
     let outcome = run(&state, &parts, body, peer, &request_id).await;
-    let (service, operation, result, caller, access_key_id, region, parameters) = outcome;
+    let (caller, Served { service, operation, parameters, result }) = match outcome {
+        Outcome::Authenticated(caller, served) => (caller, served),
+        Outcome::Unauthenticated(error) => {
+            tracing::debug!(request_id, code = error.code, "unauthenticated request refused");
+            state.metrics.observe_unauthenticated(&error.code);
+            return error_response(protocol, xmlns_service(&parts), &error, &request_id);
+        }
+    };
     let code = result.as_ref().err().map(|e| e.code.clone()).unwrap_or_default();
-
     let event = audit_event::build(EventInput {
-        caller: caller.as_ref(),
-        access_key_id: access_key_id.as_deref(),
+        caller: &caller,
         service: &service,
         operation: &operation,
-        region: &region,
         source_ip: peer.map(|p| p.ip().to_string()).unwrap_or_default(),
-        user_agent: &user_agent,
+        user_agent,
         request_id: &request_id,
         parameters,
         error: result.as_ref().err().map(|e| (e.code.as_str(), e.message.as_str())),
@@ -96,8 +115,9 @@ pub async fn handle(state: Arc<AppState>, request: Request<Body>) -> Response<Bo
         }
     };
 
-    let metric_operation = known_operation(&service, &operation);
-    state.metrics.observe(&service, metric_operation, &code, started.elapsed());
+    let metric_service = known_service(&service);
+    let metric_operation = known_operation(metric_service, &operation);
+    state.metrics.observe(metric_service, metric_operation, &code, started.elapsed());
     match &result {
         Ok(_) => tracing::debug!(service, operation, request_id, "ok"),
         Err(error) if error.is_client_error() => {
@@ -109,7 +129,10 @@ pub async fn handle(state: Arc<AppState>, request: Request<Body>) -> Response<Bo
     }
     match result {
         Ok(body) => {
-            let content_type = if is_query { query::CONTENT_TYPE } else { json::CONTENT_TYPE };
+            let content_type = match protocol {
+                Protocol::Query => query::CONTENT_TYPE,
+                Protocol::Json => json::CONTENT_TYPE,
+            };
             let mut response = plain(StatusCode::OK, content_type, body.into());
             set_request_id(&mut response, &request_id);
             response
@@ -118,15 +141,40 @@ pub async fn handle(state: Arc<AppState>, request: Request<Body>) -> Response<Bo
     }
 }
 
-type Outcome = (
-    String,
-    String,
-    Result<Vec<u8>, ApiError>,
-    Option<Caller>,
-    Option<String>,
-    String,
-    Option<Map<String, Value>>,
-);
+/// Reads the whole body within `max_body_bytes` and `body_timeout_seconds`: a declared
+/// `Content-Length` over the limit is refused before a byte is read, and a body that
+/// trickles in is cut off at the deadline.
+async fn read_body(
+    state: &AppState,
+    parts: &http::request::Parts,
+    body: Body,
+) -> Result<Bytes, ApiError> {
+    let limit = state.config.server.max_body_bytes;
+    let too_large = || {
+        ApiError::new(
+            "RequestEntityTooLargeException",
+            413,
+            format!("Request body exceeds the limit of {limit} bytes"),
+        )
+    };
+    let declared = header(&parts.headers, http::header::CONTENT_LENGTH.as_str())
+        .map(|value| value.trim().parse::<u64>());
+    match declared {
+        Some(Ok(length)) if length > limit as u64 => return Err(too_large()),
+        Some(Err(_)) => return Err(ApiError::new("BadRequest", 400, "Invalid Content-Length")),
+        _ => {}
+    }
+    let deadline = Duration::from_secs(state.config.server.body_timeout_seconds);
+    match tokio::time::timeout(deadline, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(_)) => Err(too_large()),
+        Err(_) => Err(ApiError::new(
+            "RequestTimeoutException",
+            408,
+            "The request body did not arrive in time.",
+        )),
+    }
+}
 
 async fn run(
     state: &AppState,
@@ -135,76 +183,46 @@ async fn run(
     peer: Option<SocketAddr>,
     request_id: &str,
 ) -> Outcome {
-    let mut envelope = match decode_envelope(parts, &body) {
+    let (caller, signed_service, body) = match authenticate(state, parts, body, peer).await {
+        Ok(authenticated) => authenticated,
+        Err(error) => return Outcome::Unauthenticated(error),
+    };
+    let served = serve(state, &caller, &signed_service, parts, &body, request_id).await;
+    Outcome::Authenticated(Box::new(caller), served)
+}
+
+/// Decodes and dispatches a verified request.
+async fn serve(
+    state: &AppState,
+    caller: &Caller,
+    signed_service: &str,
+    parts: &http::request::Parts,
+    body: &Bytes,
+    request_id: &str,
+) -> Served {
+    let envelope = match decode_envelope(parts, body, signed_service) {
         Ok(envelope) => envelope,
         Err((service, error)) => {
-            return (service, "unknown".into(), Err(error), None, None, String::new(), None);
+            let operation = "unknown".into();
+            return Served { service, operation, parameters: None, result: Err(error) };
         }
     };
-    let parameters = envelope
-        .json_body
-        .as_ref()
-        .and_then(|v| v.as_object().cloned())
-        .or_else(|| envelope.query_params.as_ref().map(|_| Map::new()));
-    let (caller, access_key_id, region, body) = match authenticate(state, parts, body, peer).await {
-        Ok(authenticated) => authenticated,
-        Err((error, access_key_id, region)) => {
-            return (
-                envelope.service,
-                envelope.operation,
-                Err(error),
-                None,
-                access_key_id,
-                region,
-                parameters,
-            );
-        }
-    };
-    // A chunk-encoded body is only readable after verification.
-    if envelope.protocol == Protocol::Json && envelope.json_body.is_none() {
-        match json::parse_body(&body) {
-            Ok(value) => envelope.json_body = Some(value),
-            Err(error) => {
-                return (
-                    envelope.service,
-                    envelope.operation,
-                    Err(error),
-                    Some(caller),
-                    access_key_id,
-                    region,
-                    parameters,
-                );
-            }
-        }
-    }
-    // Credentials are scoped to one service; JSON targets must match it, and Query
-    // requests are routed by it.
-    let signed_service = scope_service(parts).unwrap_or_default();
-    if envelope.protocol == Protocol::Query {
-        envelope.service = signed_service;
-    } else if envelope.service != signed_service {
-        let error = ApiError::new(
-            "InvalidSignatureException",
-            400,
-            format!("Credential should be scoped to correct service: '{}'.", envelope.service),
-        );
-        return (
-            envelope.service,
-            envelope.operation,
-            Err(error),
-            Some(caller),
-            access_key_id,
-            region,
-            parameters,
-        );
-    }
     let parameters = match (&envelope.json_body, &envelope.query_params) {
         (Some(body), _) => body.as_object().cloned(),
         (None, Some(params)) => Some(params_map(params)),
         _ => None,
     };
-    let result = dispatch(state, &caller, &envelope, request_id).await;
-    (envelope.service, envelope.operation, result, Some(caller), access_key_id, region, parameters)
+    // Credentials are scoped to one service; JSON targets must match it.
+    let result = if envelope.protocol == Protocol::Json && envelope.service != signed_service {
+        Err(ApiError::new(
+            "InvalidSignatureException",
+            400,
+            format!("Credential should be scoped to correct service: '{}'.", envelope.service),
+        ))
+    } else {
+        dispatch(state, caller, &envelope, request_id).await
+    };
+    Served { service: envelope.service, operation: envelope.operation, parameters, result }
 }
 
 fn params_map(params: &query::Params) -> Map<String, Value> {
@@ -217,9 +235,12 @@ fn params_map(params: &query::Params) -> Map<String, Value> {
     map
 }
 
+/// Decodes the verified request: JSON 1.1 when it names an `X-Amz-Target`, else Query
+/// routed by the signed scope's service. Errors carry the service to answer as.
 fn decode_envelope(
     parts: &http::request::Parts,
     body: &Bytes,
+    signed_service: &str,
 ) -> Result<Envelope, (String, ApiError)> {
     if let Some(target) = header(&parts.headers, "x-amz-target") {
         let (prefix, operation) = target.split_once('.').unwrap_or((target, ""));
@@ -228,33 +249,27 @@ fn decode_envelope(
             admin::TARGET_PREFIX => "arca",
             _ => {
                 return Err((
-                    "unknown".into(),
+                    signed_service.to_string(),
                     ApiError::new(
                         "UnknownOperationException",
                         400,
-                        format!("Unknown target {target}"),
+                        format!("Unknown target {}", truncate(target)),
                     ),
                 ));
             }
         };
-        let streaming =
-            header(&parts.headers, "x-amz-content-sha256") == Some(arca_sigv4::STREAMING_PAYLOAD);
-        let json_body = if streaming {
-            None
-        } else {
-            Some(json::parse_body(body).map_err(|e| (service.to_string(), e))?)
-        };
+        let json_body = json::parse_body(body).map_err(|e| (service.to_string(), e))?;
         return Ok(Envelope {
             protocol: Protocol::Json,
             service: service.into(),
             operation: operation.into(),
-            json_body,
+            json_body: Some(json_body),
             query_params: None,
         });
     }
-    let mut params = query::Params::parse(body);
-    params.merge_query(parts.uri.query().unwrap_or_default());
-    let service = scope_service(parts).unwrap_or_else(|| "iam".into());
+    let service = signed_service.to_string();
+    let params = query::Params::from_request(body, parts.uri.query().unwrap_or_default())
+        .map_err(|error| (service.clone(), error))?;
     let operation = params
         .get("Action")
         .ok_or_else(|| (service.clone(), ApiError::new("MissingAction", 400, "Missing Action")))?
@@ -268,9 +283,9 @@ fn decode_envelope(
     })
 }
 
-/// The service of the SigV4 credential scope, read before verification (for routing
-/// and error formats only).
-fn scope_service(parts: &http::request::Parts) -> Option<String> {
+/// Which of the two fixed Query namespaces an error before authentication is written
+/// in: read from the unverified credential scope, so it only ever selects `sts` or not.
+fn xmlns_service(parts: &http::request::Parts) -> &'static str {
     let credential = header(&parts.headers, "authorization")
         .and_then(|auth| auth.split("Credential=").nth(1))
         .map(str::to_string)
@@ -278,19 +293,22 @@ fn scope_service(parts: &http::request::Parts) -> Option<String> {
             form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
                 .find(|(name, _)| name == "X-Amz-Credential")
                 .map(|(_, value)| value.into_owned())
-        })?;
-    credential.split(['/', ',']).nth(3).map(str::to_string)
+        });
+    match credential.as_deref().and_then(|c| c.split(['/', ',']).nth(3)) {
+        Some("sts") => "sts",
+        _ => "iam",
+    }
 }
 
-type Authenticated = (Caller, Option<String>, String, Bytes);
-type AuthFailure = (ApiError, Option<String>, String);
+/// A verified caller, the service its credential is scoped to, and the body to decode.
+type Authenticated = (Caller, String, Bytes);
 
 async fn authenticate(
     state: &AppState,
     parts: &http::request::Parts,
     body: Bytes,
     peer: Option<SocketAddr>,
-) -> Result<Authenticated, AuthFailure> {
+) -> Result<Authenticated, ApiError> {
     let json_style = parts.headers.contains_key("x-amz-target");
     let mut headers: Vec<(&str, &str)> = parts
         .headers
@@ -319,13 +337,19 @@ async fn authenticate(
     };
     // SigV4 freshness is judged by the real clock, not the test-movable one.
     let parsed = arca_sigv4::parse(&request, time::OffsetDateTime::now_utc())
-        .map_err(|error| (sigv4_error(&error, json_style), None, String::new()))?;
+        .map_err(|error| sigv4_error(&error, json_style))?;
+    if !state.config.server.serves_region(parsed.region()) {
+        return Err(invalid_region(parsed.region(), json_style));
+    }
+    // Arca issues no temporary credentials, so a session token can belong to none of its
+    // access keys: AWS refuses a token that does not match the key.
+    if parsed.security_token().is_some() {
+        return Err(unrecognized_client(json_style));
+    }
     let access_key_id = parsed.access_key_id().to_string();
-    let region = parsed.region().to_string();
-    let fail = |error: ApiError| (error, Some(access_key_id.clone()), region.clone());
     let (secret, principal) = state.identity.authenticate(&access_key_id).await.map_err(|e| {
         tracing::error!(error = %e, "access key lookup failed");
-        fail(ApiError::new("InternalFailure", 500, "An internal error occurred"))
+        ApiError::new("InternalFailure", 500, "An internal error occurred")
     })?;
     let scope = parsed.scope();
     let signing_key = match principal {
@@ -340,23 +364,59 @@ async fn authenticate(
     };
     let verified = arca_sigv4::verify_with_signing_key(&parsed, &request, signing_key);
     let Some(principal) = principal else {
-        return Err(fail(unrecognized_client(json_style)));
+        return Err(unrecognized_client(json_style));
     };
-    let verified = verified.map_err(|error| fail(sigv4_error(&error, json_style)))?;
+    let verified = verified.map_err(|error| sigv4_error(&error, json_style))?;
     let body = match verified.payload() {
-        VerifiedPayload::Verified | VerifiedPayload::Unsigned => body,
+        VerifiedPayload::Verified => body,
+        // A presigned URL signs UNSIGNED-PAYLOAD; it may only carry an empty body, or
+        // whatever is put in the body would run with the signer's authority.
+        VerifiedPayload::Unsigned
+            if body.is_empty() && matches!(verified.form(), AuthForm::Presigned { .. }) =>
+        {
+            body
+        }
+        VerifiedPayload::Unsigned => {
+            let reason = match verified.form() {
+                AuthForm::Presigned { .. } => {
+                    "A presigned request must have an empty body or sign the SHA-256 of its body."
+                }
+                AuthForm::Header => {
+                    "UNSIGNED-PAYLOAD is not accepted: sign the SHA-256 of the request body."
+                }
+            };
+            let error = SigV4Error::UnsignedPayload { reason: reason.into() };
+            return Err(sigv4_error(&error, json_style));
+        }
         VerifiedPayload::Declared(hash) => {
             if !arca_crypto::ct_eq(&hash, &arca_crypto::digest::sha256(&body)) {
-                return Err(fail(sigv4_error(&SigV4Error::ContentSha256Mismatch, json_style)));
+                return Err(sigv4_error(&SigV4Error::ContentSha256Mismatch, json_style));
             }
             body
         }
         VerifiedPayload::StreamingSigned => arca_sigv4::decode_chunked(&verified, &body)
             .map(Bytes::from)
-            .map_err(|error| fail(sigv4_error(&error, json_style)))?,
+            .map_err(|error| sigv4_error(&error, json_style))?,
     };
+    let region = verified.region().to_string();
     let caller = principal.into_caller(&region, peer.map(|p| p.ip()), state.clock.now_ms());
-    Ok((caller, Some(access_key_id), region, body))
+    Ok((caller, verified.service().to_string(), body))
+}
+
+/// AWS's answer to a credential scope naming a region this deployment does not serve.
+fn invalid_region(region: &str, json_style: bool) -> ApiError {
+    let message =
+        format!("Credential should be scoped to a valid region, not '{}'.", truncate(region));
+    if json_style {
+        ApiError::new("InvalidSignatureException", 400, message)
+    } else {
+        ApiError::new("SignatureDoesNotMatch", 403, message)
+    }
+}
+
+/// Caps client-supplied text echoed in an error message.
+fn truncate(value: &str) -> String {
+    value.chars().take(64).collect()
 }
 
 fn unrecognized_client(json_style: bool) -> ApiError {
@@ -384,7 +444,11 @@ fn sigv4_error(error: &SigV4Error, json_style: bool) -> ApiError {
             ("InvalidSignatureException", "SignatureDoesNotMatch", 403)
         }
         SigV4Error::RequestExpired { .. } => ("InvalidSignatureException", "RequestExpired", 400),
+        SigV4Error::UnsignedHeader { .. } => {
+            ("IncompleteSignatureException", "IncompleteSignature", 400)
+        }
         SigV4Error::InvalidPayloadHash { .. }
+        | SigV4Error::UnsignedPayload { .. }
         | SigV4Error::ContentSha256Mismatch
         | SigV4Error::InvalidChunk { .. } => {
             ("InvalidSignatureException", "SignatureDoesNotMatch", 403)
@@ -431,6 +495,17 @@ async fn dispatch(
         (Protocol::Json, other) => {
             Err(ApiError::new("UnknownOperationException", 400, format!("Unknown service {other}")))
         }
+    }
+}
+
+/// The metric label of a service: one of the fixed names this server serves.
+fn known_service(service: &str) -> &'static str {
+    match service {
+        "kms" => "kms",
+        "iam" => "iam",
+        "sts" => "sts",
+        "arca" => "arca",
+        _ => "unknown",
     }
 }
 

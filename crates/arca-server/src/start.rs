@@ -257,8 +257,10 @@ impl Server {
                 dir: config.audit.dir.clone().unwrap_or_else(|| data_dir.clone()),
                 max_file_bytes: config.audit.max_file_bytes,
                 durability: config.audit.durability,
+                digest_interval: Duration::from_secs(config.audit.digest_interval_seconds),
             },
             Arc::clone(&store),
+            Arc::clone(&keyring),
         )
         .await?;
         let tls = config.server.tls.as_ref().map(serve::tls_acceptor).transpose()?;
@@ -291,8 +293,10 @@ impl Server {
         let jobs = spawn_jobs(Arc::clone(&state));
         let keyring_reload = spawn_keyring_reload(Arc::clone(&state));
         serve::serve(listener, tls, Arc::clone(&state), shutdown).await;
-        if !state.audit.sync_head(Duration::from_secs(10)).await {
-            tracing::warn!("the audit chain head in the store trails the log file");
+        if !state.audit.close(Duration::from_secs(10)).await {
+            tracing::warn!(
+                "the audit log's closing digest or the store's copy of its head was not written"
+            );
         }
         jobs.abort();
         keyring_reload.abort();

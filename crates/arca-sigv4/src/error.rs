@@ -80,6 +80,27 @@ pub enum SigV4Error {
     #[error("The provided 'x-amz-content-sha256' header does not match what was computed.")]
     ContentSha256Mismatch,
 
+    /// A header named `x-amz-*` (such as `x-amz-target`, which names the operation) was
+    /// sent but is not listed in SignedHeaders, so it could have been swapped in transit
+    /// (AWS: `IncompleteSignature` / `InvalidSignatureException`).
+    #[error(
+        "Header '{name}' must be listed in SignedHeaders: every x-amz-* header sent has to be signed."
+    )]
+    UnsignedHeader {
+        /// The header's name, lower-case (never its value).
+        name: String,
+    },
+
+    /// The request body is not covered by the signature: `UNSIGNED-PAYLOAD` (header
+    /// form), or a presigned request that carries a body without signing its hash. Only
+    /// Amazon S3 documents unsigned payloads, and Arca serves no S3 API
+    /// (AWS: `InvalidSignatureException` / `SignatureDoesNotMatch`).
+    #[error("{reason}")]
+    UnsignedPayload {
+        /// What was unsigned.
+        reason: String,
+    },
+
     /// An `aws-chunked` body is malformed: a bad chunk header, size, or framing, or it
     /// ends before the final chunk (AWS S3: `IncompleteBody` / `InvalidRequest`).
     #[error("{reason}")]

@@ -209,8 +209,25 @@ pub fn parse(parts: &RequestParts<'_>, now: OffsetDateTime) -> Result<ParsedAuth
         (None, false) => return Err(SigV4Error::MissingAuthentication),
     };
     check_common(&parsed)?;
+    check_amz_headers_signed(&parsed, parts)?;
     check_freshness(&parsed, now)?;
     Ok(parsed)
+}
+
+/// Every `x-amz-*` header sent must be signed: `x-amz-target` names the operation of a
+/// JSON request and `x-amz-security-token` the session, so an unsigned one could be
+/// swapped in a captured request without breaking its signature.
+fn check_amz_headers_signed(
+    parsed: &ParsedAuth,
+    parts: &RequestParts<'_>,
+) -> Result<(), SigV4Error> {
+    for (name, _) in parts.headers {
+        let is_amz = name.get(..6).is_some_and(|prefix| prefix.eq_ignore_ascii_case("x-amz-"));
+        if is_amz && !parsed.signed_headers.iter().any(|signed| signed.eq_ignore_ascii_case(name)) {
+            return Err(SigV4Error::UnsignedHeader { name: truncate(&name.to_ascii_lowercase()) });
+        }
+    }
+    Ok(())
 }
 
 fn parse_header_form(parts: &RequestParts<'_>, header: &str) -> Result<ParsedAuth, SigV4Error> {

@@ -13,7 +13,10 @@ use crate::parse::{AuthForm, ParsedAuth, PayloadHash, RequestParts};
 pub enum VerifiedPayload {
     /// The server hashed the body and the signature covers that hash: nothing left to do.
     Verified,
-    /// The client signed `UNSIGNED-PAYLOAD`: the body is not authenticated.
+    /// The client signed `UNSIGNED-PAYLOAD` (a presigned request always does unless it
+    /// declares a hash): the body is not authenticated. Only Amazon S3 documents unsigned
+    /// payloads; a server of any other API must refuse such a request unless its body is
+    /// empty, or whoever holds it can put anything in the body.
     Unsigned,
     /// The client declared this SHA-256 in `x-amz-content-sha256` and the server has not
     /// hashed the body: it must check the body against it before acting.

@@ -12,6 +12,11 @@ fn run(data: &[u8]) {
     let date = fields.next();
     let query = fields.next().unwrap_or("");
     let content_sha = fields.next();
+    // A fifth field is a body the server hashed (presigned forms must sign it or be
+    // empty); a sixth is an x-amz-target header, which must be signed.
+    let body = fields.next();
+    let target = fields.next();
+    let body_hash = body.map(|body| arca_crypto::digest::sha256(body.as_bytes()));
     let mut headers = vec![("host", "example.amazonaws.com")];
     if let Some(value) = authorization.filter(|value| !value.is_empty()) {
         headers.push(("authorization", value));
@@ -22,12 +27,15 @@ fn run(data: &[u8]) {
     if let Some(value) = content_sha {
         headers.push(("x-amz-content-sha256", value));
     }
+    if let Some(value) = target {
+        headers.push(("x-amz-target", value));
+    }
     let parts = RequestParts {
         method: "POST",
         path: "/",
         query,
         headers: &headers,
-        payload: PayloadHash::NotComputed,
+        payload: body_hash.map_or(PayloadHash::NotComputed, PayloadHash::Computed),
     };
     if let Ok(parsed) = parse(&parts, datetime!(2015-08-30 12:36:00 UTC)) {
         let secret = SecretBytes::from_slice(b"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");

@@ -486,3 +486,80 @@ fn chunked_round_trip_with_own_encoder() {
     let verified = verify(&parse(&parts, NOW).unwrap(), &parts, &secret).unwrap();
     assert!(arca_sigv4::ChunkDecoder::new(&verified).is_err());
 }
+
+/// Every `x-amz-*` header sent must be signed, in both forms: an unsigned `x-amz-target`
+/// could be swapped in a captured request (DescribeKey into DisableKey).
+#[test]
+fn unsigned_amz_headers_are_refused() {
+    let secret = SecretBytes::from_slice(b"k");
+    let body_hash = arca_crypto::digest::sha256(b"{}");
+    let signed_headers = [("host", "kms.us-east-1.amazonaws.com")];
+    let request = RequestToSign { method: "POST", path: "/", query: "", headers: &signed_headers };
+    let signed = sign(&request, &params(&secret, "kms"), SignedPayload::Sha256(body_hash)).unwrap();
+    let check = |extra: (&str, &str)| {
+        let mut headers: Vec<(&str, &str)> = signed_headers.to_vec();
+        headers.extend(signed.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        headers.push(extra);
+        let parts = RequestParts {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &headers,
+            payload: PayloadHash::Computed(body_hash),
+        };
+        parse(&parts, NOW).map(|_| ())
+    };
+    assert_eq!(
+        check(("X-Amz-Target", "TrentService.DisableKey")),
+        Err(SigV4Error::UnsignedHeader { name: "x-amz-target".into() })
+    );
+    assert!(matches!(
+        check(("x-amz-security-token", "forged")),
+        Err(SigV4Error::UnsignedHeader { .. })
+    ));
+    assert_eq!(check(("content-type", "application/x-amz-json-1.1")), Ok(()));
+
+    let query = presign(
+        &RequestToSign { method: "POST", path: "/", query: "", headers: &signed_headers },
+        &params(&secret, "kms"),
+        300,
+    )
+    .unwrap();
+    let headers =
+        [("host", "kms.us-east-1.amazonaws.com"), ("x-amz-target", "TrentService.Decrypt")];
+    let parts = RequestParts {
+        method: "POST",
+        path: "/",
+        query: &query,
+        headers: &headers,
+        payload: PayloadHash::Computed(body_hash),
+    };
+    assert!(matches!(parse(&parts, NOW), Err(SigV4Error::UnsignedHeader { .. })));
+}
+
+/// A presigned request signs `UNSIGNED-PAYLOAD`: `verify` says so for a body it did not
+/// sign, so that the server can refuse any body but an empty one.
+#[test]
+fn presigned_body_is_reported_unsigned() {
+    use arca_sigv4::VerifiedPayload as V;
+    let secret = SecretBytes::from_slice(b"k");
+    let headers = [("host", "iam.amazonaws.com")];
+    let query = presign(
+        &RequestToSign { method: "POST", path: "/", query: "Action=ListUsers", headers: &headers },
+        &params(&secret, "iam"),
+        300,
+    )
+    .unwrap();
+    let payload = |body: &[u8]| {
+        let parts = RequestParts {
+            method: "POST",
+            path: "/",
+            query: &query,
+            headers: &headers,
+            payload: PayloadHash::Computed(arca_crypto::digest::sha256(body)),
+        };
+        verify(&parse(&parts, NOW).unwrap(), &parts, &secret).map(|v| v.payload())
+    };
+    assert_eq!(payload(b""), Ok(V::Unsigned));
+    assert_eq!(payload(b"Action=CreateUser&UserName=mallory"), Ok(V::Unsigned));
+}

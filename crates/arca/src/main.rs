@@ -4,7 +4,7 @@
 //! arca server --dev [--data-dir DIR] [--listen ADDR]     run the server
 //! arca admin create-account --name NAME                   make an account (bootstrap admin only)
 //! arca admin rotate-root-key                              re-wrap everything under a new root key
-//! arca audit verify FILE... [--data-dir DIR]              check the audit log's hash chain
+//! arca audit verify FILE... [--data-dir DIR]              check the audit chain and its signed digests
 //! arca encrypt|decrypt --input ... --output ... --wrapping-keys ...   AWS Encryption SDK messages
 //! arca scan PATH... | s3://BUCKET[/PREFIX]                find personal data and credentials
 //! ```

@@ -56,50 +56,132 @@ pub fn verify_lines<'a>(
     lines: impl Iterator<Item = &'a str>,
     previous: Option<ChainHead>,
 ) -> Verification {
-    let mut result = Verification { head: previous, ..Default::default() };
+    let mut verifier = ChainVerifier::new(previous);
+    let mut problems = Vec::new();
     for (index, line) in lines.enumerate() {
-        let number = index + 1;
-        result.lines += 1;
+        verifier.check_line(index + 1, line, &mut problems);
+    }
+    Verification { problems, head: verifier.head, lines: verifier.lines }
+}
+
+/// What `verify` says of an incomplete final line.
+pub const TORN_FINAL_LINE: &str = "torn final line (an incomplete write, e.g. a crash)";
+
+/// Checks the files of one chain in order, and remembers the hashes at the sequences
+/// it was asked to watch (those the signed digests cover).
+#[derive(Debug, Default)]
+pub struct ChainVerifier {
+    head: Option<ChainHead>,
+    first_sequence: Option<u64>,
+    watched: std::collections::BTreeMap<u64, Option<String>>,
+    lines: u64,
+}
+
+impl ChainVerifier {
+    /// Starts after `previous` (or anywhere, when `None`).
+    pub fn new(previous: Option<ChainHead>) -> Self {
+        Self { head: previous, ..Self::default() }
+    }
+
+    /// Remembers the hash of the record at `sequence` when it is seen.
+    pub fn watch(&mut self, sequence: u64) {
+        self.watched.entry(sequence).or_insert(None);
+    }
+
+    /// The hash of the watched record at `sequence`, if it was seen.
+    pub fn watched_hash(&self, sequence: u64) -> Option<&str> {
+        self.watched.get(&sequence).and_then(Option::as_deref)
+    }
+
+    /// The last good link so far.
+    pub fn head(&self) -> Option<&ChainHead> {
+        self.head.as_ref()
+    }
+
+    /// The sequence of the first record seen.
+    pub fn first_sequence(&self) -> Option<u64> {
+        self.first_sequence
+    }
+
+    /// Lines checked so far.
+    pub fn lines(&self) -> u64 {
+        self.lines
+    }
+
+    /// Checks one file's whole text and returns its problems (`line N: reason`, N
+    /// counted within the file). A final line without its newline that is not a
+    /// whole record is reported as torn.
+    pub fn check_text(&mut self, text: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        let (complete, unterminated) = match text.rfind('\n') {
+            Some(end) => (Some(&text[..end]), &text[end + 1..]),
+            None => (None, text),
+        };
+        let mut number = 0;
+        for line in complete.into_iter().flat_map(|complete| complete.split('\n')) {
+            number += 1;
+            self.check_line(number, line, &mut problems);
+        }
+        if !unterminated.is_empty() {
+            number += 1;
+            if is_object(unterminated) {
+                self.check_line(number, unterminated, &mut problems);
+            } else {
+                self.lines += 1;
+                problems.push(format!("line {number}: {TORN_FINAL_LINE}"));
+            }
+        }
+        problems
+    }
+
+    fn check_line(&mut self, number: usize, line: &str, problems: &mut Vec<String>) {
+        self.lines += 1;
         if line.trim().is_empty() {
-            result.problems.push(format!("line {number}: empty line"));
-            continue;
+            problems.push(format!("line {number}: empty line"));
+            return;
         }
         let Ok(Value::Object(mut object)) = serde_json::from_str::<Value>(line) else {
-            result.problems.push(format!("line {number}: not a JSON object"));
-            continue;
+            problems.push(format!("line {number}: not a JSON object"));
+            return;
         };
         let Some(Value::String(hash)) = object.remove("hash") else {
-            result.problems.push(format!("line {number}: missing hash"));
-            continue;
+            problems.push(format!("line {number}: missing hash"));
+            return;
         };
         let sequence = object.get("sequence").and_then(Value::as_u64);
         let previous_hash = object.get("previousHash").and_then(Value::as_str).map(str::to_string);
         let (Some(sequence), Some(previous_hash)) = (sequence, previous_hash) else {
-            result.problems.push(format!("line {number}: missing sequence or previousHash"));
-            continue;
+            problems.push(format!("line {number}: missing sequence or previousHash"));
+            return;
         };
         let recomputed = chain_hash(&previous_hash, &Value::Object(object));
         if !arca_crypto::ct_eq(recomputed.as_bytes(), hash.as_bytes()) {
-            result.problems.push(format!(
+            problems.push(format!(
                 "line {number}: record was changed (hash mismatch at sequence {sequence})"
             ));
         }
-        match &result.head {
-            Some(head) if sequence != head.sequence + 1 => result.problems.push(format!(
+        match &self.head {
+            Some(head) if sequence != head.sequence + 1 => problems.push(format!(
                 "line {number}: sequence {sequence} follows {}: records were removed or reordered",
                 head.sequence
             )),
-            Some(head) if previous_hash != head.hash => result
-                .problems
+            Some(head) if previous_hash != head.hash => problems
                 .push(format!("line {number}: previousHash does not match the record before it")),
-            None if sequence == 1 && previous_hash != GENESIS_HASH => result
-                .problems
-                .push(format!("line {number}: the first record does not start the chain")),
+            None if sequence == 1 && previous_hash != GENESIS_HASH => {
+                problems.push(format!("line {number}: the first record does not start the chain"))
+            }
             _ => {}
         }
-        result.head = Some(ChainHead { sequence, hash });
+        self.first_sequence.get_or_insert(sequence);
+        if let Some(watched) = self.watched.get_mut(&sequence) {
+            *watched = Some(hash.clone());
+        }
+        self.head = Some(ChainHead { sequence, hash });
     }
-    result
+}
+
+fn is_object(text: &str) -> bool {
+    matches!(serde_json::from_str::<Value>(text), Ok(Value::Object(_)))
 }
 
 #[cfg(test)]
@@ -166,5 +248,45 @@ mod tests {
             verify_lines(lines[..3].iter().map(String::as_str), None).head,
         );
         assert!(!skipped.problems.is_empty());
+    }
+
+    #[test]
+    fn a_torn_final_line_is_named_as_such() {
+        let lines = chain(3);
+        let whole = format!("{}\n", lines.join("\n"));
+        let mut verifier = ChainVerifier::new(None);
+        assert!(verifier.check_text(&whole).is_empty());
+        assert_eq!(verifier.lines(), 3);
+
+        let torn = format!("{}\n{}\n{}", lines[0], lines[1], &lines[2][..40]);
+        let mut verifier = ChainVerifier::new(None);
+        assert_eq!(verifier.check_text(&torn), [format!("line 3: {TORN_FINAL_LINE}")]);
+        assert_eq!(verifier.head().unwrap().sequence, 2);
+
+        // Zeroes a power cut left at the end are torn too; a whole last record that
+        // only lacks its newline is not.
+        let zeroes = format!("{}\n\0\0\0", lines[0]);
+        assert_eq!(
+            ChainVerifier::new(None).check_text(&zeroes),
+            [format!("line 2: {TORN_FINAL_LINE}")]
+        );
+        let unterminated = lines.join("\n");
+        assert!(ChainVerifier::new(None).check_text(&unterminated).is_empty());
+        // A damaged line in the middle is still "not a JSON object".
+        let middle = format!("{}\n{{\"x\n{}\n", lines[0], lines[1]);
+        assert_eq!(ChainVerifier::new(None).check_text(&middle), ["line 2: not a JSON object"]);
+    }
+
+    #[test]
+    fn watched_sequences_remember_their_hashes() {
+        let lines = chain(4);
+        let mut verifier = ChainVerifier::new(None);
+        verifier.watch(2);
+        verifier.watch(9);
+        verifier.check_text(&format!("{}\n", lines.join("\n")));
+        let second: Value = serde_json::from_str(&lines[1]).unwrap();
+        assert_eq!(verifier.watched_hash(2), second["hash"].as_str());
+        assert_eq!(verifier.watched_hash(9), None);
+        assert_eq!(verifier.first_sequence(), Some(1));
     }
 }

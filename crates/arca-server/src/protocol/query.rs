@@ -21,13 +21,27 @@ impl Params {
         Self { values: form_urlencoded::parse(form).into_owned().collect() }
     }
 
-    /// Adds parameters from the query string without overriding the body's.
-    pub fn merge_query(&mut self, query: &str) {
-        for (name, value) in form_urlencoded::parse(query.as_bytes()).into_owned() {
-            if !name.starts_with("X-Amz-") {
-                self.values.entry(name).or_insert(value);
-            }
+    /// The parameters of a request, from exactly one place: the form body when it has
+    /// one, else the query string (less the presigned `X-Amz-*` authentication
+    /// parameters). A request with parameters in both is refused: merged, an unsigned
+    /// body could override what a presigned URL was signed for.
+    pub fn from_request(body: &[u8], query: &str) -> Result<Self, ApiError> {
+        let from_query: HashMap<String, String> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .filter(|(name, _)| !is_authentication_parameter(name))
+            .collect();
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self { values: from_query });
         }
+        if !from_query.is_empty() {
+            return Err(ApiError::new(
+                "InvalidParameterCombination",
+                400,
+                "Request parameters must come either from the query string or from the body, \
+                 not from both.",
+            ));
+        }
+        Ok(Self::parse(body))
     }
 
     /// An optional parameter.
@@ -45,6 +59,20 @@ impl Params {
             )
         })
     }
+}
+
+/// The query parameters of a presigned request's SigV4 authentication.
+fn is_authentication_parameter(name: &str) -> bool {
+    matches!(
+        name,
+        "X-Amz-Algorithm"
+            | "X-Amz-Credential"
+            | "X-Amz-Date"
+            | "X-Amz-Expires"
+            | "X-Amz-SignedHeaders"
+            | "X-Amz-Signature"
+            | "X-Amz-Security-Token"
+    )
 }
 
 fn lower_first(name: &str) -> String {
@@ -92,12 +120,26 @@ mod tests {
 
     #[test]
     fn parses_forms_and_reports_missing_members() {
-        let mut params = Params::parse(b"Action=CreateUser&UserName=al%2Bice&Version=2010-05-08");
-        params.merge_query("Action=Ignored&Path=%2F");
+        let params = Params::from_request(
+            b"Action=CreateUser&UserName=al%2Bice&Version=2010-05-08",
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=00",
+        )
+        .unwrap();
         assert_eq!(params.get("Action"), Some("CreateUser"));
         assert_eq!(params.get("UserName"), Some("al+ice"));
-        assert_eq!(params.get("Path"), Some("/"));
+        assert_eq!(params.get("X-Amz-Signature"), None);
         assert!(params.required("PolicyName").unwrap_err().message.contains("'policyName'"));
+    }
+
+    #[test]
+    fn parameters_come_from_the_body_or_the_query_never_both() {
+        let from_query = Params::from_request(b"", "Action=ListUsers&Version=2010-05-08").unwrap();
+        assert_eq!(from_query.get("Action"), Some("ListUsers"));
+        // A presigned ListUsers URL with a body that would make it CreateUser.
+        let merged = Params::from_request(b"Action=CreateUser", "Action=ListUsers&X-Amz-Date=x");
+        assert_eq!(merged.unwrap_err().code, "InvalidParameterCombination");
+        let smuggled = Params::from_request(b"UserName=mallory", "Action=CreateUser");
+        assert_eq!(smuggled.unwrap_err().code, "InvalidParameterCombination");
     }
 
     #[test]

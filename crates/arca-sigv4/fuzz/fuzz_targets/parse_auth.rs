@@ -1,7 +1,8 @@
 //! Fuzzes `arca_sigv4::parse` with arbitrary header values and query strings.
 //!
 //! Input layout: the bytes are split on NUL into authorization, x-amz-date, query and
-//! x-amz-content-sha256 (missing parts are absent headers); see `tests/corpus.rs`, which
+//! x-amz-content-sha256 (missing parts are absent headers), then an optional body and
+//! x-amz-target; see `tests/corpus.rs`, which
 //! replays the corpus the same way.
 #![no_main]
 
@@ -14,6 +15,11 @@ fuzz_target!(|data: &[u8]| {
     let date = fields.next();
     let query = fields.next().unwrap_or("");
     let content_sha = fields.next();
+    // A fifth field is a body the server hashed (presigned forms must sign it or be
+    // empty); a sixth is an x-amz-target header, which must be signed.
+    let body = fields.next();
+    let target = fields.next();
+    let body_hash = body.map(|body| arca_crypto::digest::sha256(body.as_bytes()));
     let mut headers = vec![("host", "example.amazonaws.com")];
     if let Some(value) = authorization.filter(|value| !value.is_empty()) {
         headers.push(("authorization", value));
@@ -24,12 +30,16 @@ fuzz_target!(|data: &[u8]| {
     if let Some(value) = content_sha {
         headers.push(("x-amz-content-sha256", value));
     }
+    if let Some(value) = target {
+        headers.push(("x-amz-target", value));
+    }
     let parts = arca_sigv4::RequestParts {
         method: "POST",
         path: "/",
         query,
         headers: &headers,
-        payload: arca_sigv4::PayloadHash::NotComputed,
+        payload: body_hash
+            .map_or(arca_sigv4::PayloadHash::NotComputed, arca_sigv4::PayloadHash::Computed),
     };
     let now = time::macros::datetime!(2015-08-30 12:36:00 UTC);
     if let Ok(parsed) = arca_sigv4::parse(&parts, now) {
