@@ -3,7 +3,7 @@
 //! from a cache that the store's change feed invalidates.
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, HashMap},
     sync::{Arc, RwLock},
 };
 
@@ -24,6 +24,11 @@ const USER_POLICIES: &str = "iam.user-policies";
 const MAX_ACCESS_KEYS: usize = 2;
 /// IAM's limit on the aggregate size of a user's inline policies.
 const MAX_INLINE_POLICY_CHARS: usize = 2048;
+/// How long a cached principal is trusted without a change notification. The change
+/// feed normally invalidates at once; this bounds how long a missed notification
+/// (a lagging subscriber on another node, a dropped PostgreSQL connection) can keep a
+/// deleted or deactivated access key working.
+const PRINCIPAL_TTL_MS: i64 = 30_000;
 
 /// Why an identity operation failed, one variant per IAM error code.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -194,12 +199,27 @@ struct Principal {
     policies: Arc<Vec<Policy>>,
 }
 
+/// A cached principal and when it stops being trusted (Unix ms, by the gate's clock).
+struct CachedPrincipal {
+    principal: Arc<Principal>,
+    expires_ms: i64,
+}
+
+/// The principals cache. `generation` counts invalidations: a lookup notes it before
+/// reading the store and caches its result only if no invalidation came in between,
+/// so a read that started before a change cannot put the old state back after it.
+#[derive(Default)]
+struct PrincipalCache {
+    entries: HashMap<String, CachedPrincipal>,
+    generation: u64,
+}
+
 /// Accounts, users, keys and policies.
 pub struct Identity {
     store: Arc<dyn Store>,
     keyring: Arc<RootKeyring>,
     clock: Clock,
-    principals: RwLock<HashMap<String, Arc<Principal>>>,
+    principals: RwLock<PrincipalCache>,
     /// Work as much for an unknown key id as for a known one.
     decoy_secret: SecretBytes,
 }
@@ -241,7 +261,7 @@ impl Identity {
             store,
             keyring,
             clock,
-            principals: RwLock::new(HashMap::new()),
+            principals: RwLock::new(PrincipalCache::default()),
             decoy_secret: SecretBytes::random(40),
         })
     }
@@ -257,12 +277,46 @@ impl Identity {
                         if !change.table.starts_with("iam.")
                             && change.table != "seal.root-keys" => {}
                     Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        identity.principals.write().unwrap_or_else(|p| p.into_inner()).clear();
+                        identity.forget_principals();
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 }
             }
         })
+    }
+
+    /// Drops every cached principal and bumps the generation, so lookups already
+    /// reading the store do not cache what they read.
+    fn forget_principals(&self) {
+        let mut cache = self.principals.write().unwrap_or_else(|p| p.into_inner());
+        cache.entries.clear();
+        cache.generation = cache.generation.wrapping_add(1);
+    }
+
+    /// The cached principal of `access_key_id`, unless absent or expired.
+    fn cached_principal(&self, access_key_id: &str) -> Option<Arc<Principal>> {
+        let cache = self.principals.read().unwrap_or_else(|p| p.into_inner());
+        let entry = cache.entries.get(access_key_id)?;
+        (self.clock.now_ms() < entry.expires_ms).then(|| Arc::clone(&entry.principal))
+    }
+
+    /// The current invalidation generation; note it before reading the store.
+    fn principals_generation(&self) -> u64 {
+        self.principals.read().unwrap_or_else(|p| p.into_inner()).generation
+    }
+
+    /// Caches `principal` if no invalidation happened since `generation` was noted.
+    fn remember_principal(&self, generation: u64, access_key_id: &str, principal: Arc<Principal>) {
+        let now_ms = self.clock.now_ms();
+        let mut cache = self.principals.write().unwrap_or_else(|p| p.into_inner());
+        if cache.generation != generation {
+            return;
+        }
+        cache.entries.retain(|_, entry| now_ms < entry.expires_ms);
+        cache.entries.insert(
+            access_key_id.to_string(),
+            CachedPrincipal { principal, expires_ms: now_ms.saturating_add(PRINCIPAL_TTL_MS) },
+        );
     }
 
     async fn get_json<T: for<'de> Deserialize<'de>>(
@@ -415,19 +469,31 @@ impl Identity {
         &self,
         access_key_id: &str,
     ) -> Result<(SecretBytes, Option<PrincipalHandle>), IdentityError> {
-        if let Some(principal) =
-            self.principals.read().unwrap_or_else(|p| p.into_inner()).get(access_key_id).cloned()
-        {
+        if let Some(principal) = self.cached_principal(access_key_id) {
             return Ok(Self::handle(access_key_id, principal, &self.decoy_secret));
         }
+        let generation = self.principals_generation();
+        let Some(principal) = self.load_principal(access_key_id).await? else {
+            return Ok((self.decoy_secret.clone(), None));
+        };
+        self.remember_principal(generation, access_key_id, Arc::clone(&principal));
+        Ok(Self::handle(access_key_id, principal, &self.decoy_secret))
+    }
+
+    /// Reads an access key's principal from the store; `None` when the key, its
+    /// account or its user does not exist.
+    async fn load_principal(
+        &self,
+        access_key_id: &str,
+    ) -> Result<Option<Arc<Principal>>, IdentityError> {
         let Some((key, _)) = self.get_json::<AccessKeyRecord>(ACCESS_KEYS, access_key_id).await?
         else {
-            return Ok((self.decoy_secret.clone(), None));
+            return Ok(None);
         };
         let secret = self.keyring.open(&secret_aad(access_key_id), &key.secret)?;
         let bootstrap = match self.get_json::<AccountRecord>(ACCOUNTS, &key.account_id).await? {
             Some((account, _)) => account.bootstrap,
-            None => return Ok((self.decoy_secret.clone(), None)),
+            None => return Ok(None),
         };
         let (user_id, policies) = match &key.user_name {
             Some(user_name) => {
@@ -435,13 +501,13 @@ impl Identity {
                     .get_json::<UserRecord>(USERS, &format!("{}/{user_name}", key.account_id))
                     .await?
                 else {
-                    return Ok((self.decoy_secret.clone(), None));
+                    return Ok(None);
                 };
                 (user.user_id, self.user_policies(&key.account_id, user_name).await?)
             }
             None => (key.account_id.clone(), Vec::new()),
         };
-        let principal = Arc::new(Principal {
+        Ok(Some(Arc::new(Principal {
             secret,
             account_id: key.account_id,
             user_name: key.user_name,
@@ -449,12 +515,7 @@ impl Identity {
             active: key.status == "Active",
             bootstrap,
             policies: Arc::new(policies),
-        });
-        self.principals
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(access_key_id.to_string(), Arc::clone(&principal));
-        Ok(Self::handle(access_key_id, principal, &self.decoy_secret))
+        })))
     }
 
     fn handle(
@@ -950,6 +1011,30 @@ impl Identity {
     }
 }
 
+#[async_trait::async_trait]
+impl arca_seal::SealedOwner for Identity {
+    fn name(&self) -> &'static str {
+        "access-key secret"
+    }
+
+    /// Counts every stored access key's sealed secret by the root key version that
+    /// sealed it (a malformed one under version 0, which no root key has).
+    async fn count_by_root_version(&self) -> Result<BTreeMap<u32, u64>, arca_seal::BoxError> {
+        let mut counts = BTreeMap::new();
+        let mut start_after: Option<String> = None;
+        loop {
+            let rows = self.store.list(ACCESS_KEYS, "", start_after.as_deref(), 500).await?;
+            let Some(last) = rows.last() else { break };
+            start_after = Some(last.key.clone());
+            for row in rows {
+                let key: AccessKeyRecord = serde_json::from_slice(&row.value)?;
+                *counts.entry(key.secret.root_version().unwrap_or(0)).or_insert(0) += 1;
+            }
+        }
+        Ok(counts)
+    }
+}
+
 /// A verified access key's principal, turned into a [`Caller`] once the signature
 /// has been checked.
 pub struct PrincipalHandle {
@@ -996,5 +1081,103 @@ impl PrincipalHandle {
             via_service: None,
             now_ms,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arca_seal::{SealProvider, SealedOwner};
+
+    async fn identity(dir: &std::path::Path) -> (Arc<dyn Store>, Arc<Identity>, Clock) {
+        let store: Arc<dyn Store> = Arc::new(arca_store::SqliteStore::memory().await.unwrap());
+        let keyring = RootKeyring::unseal(
+            Arc::clone(&store),
+            &SealProvider::File { path: dir.join("root.key") },
+        )
+        .await
+        .unwrap();
+        let clock = Clock::with_offset_ms(0);
+        (Arc::clone(&store), Identity::new(store, keyring, clock.clone()), clock)
+    }
+
+    /// Deletes an access key behind the cache's back, as another node would.
+    async fn delete_key(store: &Arc<dyn Store>, access_key_id: &str) {
+        store
+            .commit(vec![Write::delete(ACCESS_KEYS, access_key_id, Precondition::None)])
+            .await
+            .unwrap();
+    }
+
+    async fn authenticates(identity: &Identity, access_key_id: &str) -> bool {
+        identity.authenticate(access_key_id).await.unwrap().1.is_some()
+    }
+
+    #[tokio::test]
+    async fn a_lookup_that_started_before_an_invalidation_does_not_cache_its_result() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, identity, _) = identity(dir.path()).await;
+        let root = identity.ensure_bootstrap().await.unwrap();
+        let key_id = root.access_key_id.as_str();
+        // A lookup notes the generation and reads the key ...
+        let generation = identity.principals_generation();
+        let stale = identity.load_principal(key_id).await.unwrap().unwrap();
+        // ... meanwhile the key is deleted and the change feed invalidates ...
+        delete_key(&store, key_id).await;
+        identity.forget_principals();
+        // ... then the lookup finishes: it must not put the deleted key back.
+        identity.remember_principal(generation, key_id, stale);
+        assert!(!authenticates(&identity, key_id).await);
+    }
+
+    #[tokio::test]
+    async fn a_lookup_without_an_invalidation_is_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, identity, _) = identity(dir.path()).await;
+        let root = identity.ensure_bootstrap().await.unwrap();
+        let key_id = root.access_key_id.as_str();
+        let (secret, handle) = identity.authenticate(key_id).await.unwrap();
+        assert!(handle.is_some());
+        assert!(ct_eq_secret(&secret, &root.secret_access_key));
+        // Served from the cache: the store no longer has it, and no notification came.
+        delete_key(&store, key_id).await;
+        assert!(authenticates(&identity, key_id).await);
+        identity.forget_principals();
+        assert!(!authenticates(&identity, key_id).await);
+    }
+
+    #[tokio::test]
+    async fn a_missed_invalidation_heals_when_the_entry_expires() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, identity, clock) = identity(dir.path()).await;
+        let root = identity.ensure_bootstrap().await.unwrap();
+        let key_id = root.access_key_id.as_str();
+        assert!(authenticates(&identity, key_id).await);
+        delete_key(&store, key_id).await;
+        clock.advance_ms(PRINCIPAL_TTL_MS - 1_000);
+        assert!(authenticates(&identity, key_id).await, "still within the TTL");
+        clock.advance_ms(1_000);
+        assert!(!authenticates(&identity, key_id).await, "expired: read from the store");
+    }
+
+    #[tokio::test]
+    async fn counts_sealed_secrets_by_root_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, identity, _) = identity(dir.path()).await;
+        identity.ensure_bootstrap().await.unwrap();
+        assert_eq!(identity.count_by_root_version().await.unwrap(), BTreeMap::from([(1, 1)]));
+        identity.keyring.rotate().await.unwrap();
+        assert_eq!(identity.count_by_root_version().await.unwrap(), BTreeMap::from([(1, 1)]));
+        assert!(matches!(
+            identity.keyring.retire_older(&[&*identity]).await,
+            Err(arca_seal::SealError::VersionInUse { version: 1, count: 1, .. })
+        ));
+        assert_eq!(identity.rewrap_all().await.unwrap(), 1);
+        assert_eq!(identity.count_by_root_version().await.unwrap(), BTreeMap::from([(2, 1)]));
+        assert_eq!(identity.keyring.retire_older(&[&*identity]).await.unwrap(), 1);
+    }
+
+    fn ct_eq_secret(a: &SecretBytes, b: &SecretBytes) -> bool {
+        arca_crypto::ct_eq(a.expose_secret(), b.expose_secret())
     }
 }

@@ -31,6 +31,7 @@ mod operation;
 mod paging;
 mod policy_text;
 mod record;
+mod sealed;
 mod service;
 mod validate;
 pub mod wire;

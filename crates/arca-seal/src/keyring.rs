@@ -29,9 +29,46 @@ pub enum SealError {
     /// A sealed value was malformed, named an unknown root key, or failed authentication.
     #[error("sealed value could not be opened")]
     Open,
+    /// A root key version cannot be retired: an owner still holds values sealed under
+    /// it (re-wrap them first, or they would become unreadable).
+    #[error(
+        "root key version {version} still seals {count} {owner} value(s); re-wrap them before retiring it"
+    )]
+    VersionInUse {
+        /// The owner that reported the values ([`SealedOwner::name`]).
+        owner: &'static str,
+        /// The root key version still in use.
+        version: u32,
+        /// How many of the owner's values name it.
+        count: u64,
+    },
+    /// An owner could not count its sealed values, so nothing was retired.
+    #[error("counting the sealed values of {owner} failed: {message}")]
+    Count {
+        /// The owner ([`SealedOwner::name`]).
+        owner: &'static str,
+        /// Its error.
+        message: String,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Any error an owner's count may fail with.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Something that keeps values sealed under the root key in the store (access-key
+/// secrets, KMS key material). Root key retirement asks every owner how many of its
+/// values each root key version still seals, and refuses while any count is not zero.
+#[async_trait::async_trait]
+pub trait SealedOwner: Send + Sync {
+    /// A short name for messages (`"access-key secret"`, `"KMS key material"`).
+    fn name(&self) -> &'static str;
+
+    /// How many of this owner's stored sealed values name each root key version, read
+    /// from the store (not a cache), so that another node's writes are counted.
+    async fn count_by_root_version(&self) -> Result<BTreeMap<u32, u64>, BoxError>;
 }
 
 /// A value sealed under a root key version; safe to store and log (it is ciphertext).
@@ -219,13 +256,37 @@ impl RootKeyring {
         Ok(next)
     }
 
-    /// Removes every root key version older than the current one. Call only after
-    /// every sealed value has been re-wrapped.
-    pub async fn retire_older(&self) -> Result<usize, SealError> {
+    /// Removes every root key version older than the current one, after asking every
+    /// `owner` what its stored values are still sealed under. Refused with
+    /// [`SealError::VersionInUse`] (and nothing removed) while any owner holds a value
+    /// under a version that would go: removing it would make that value unreadable.
+    ///
+    /// `owners` must list every [`SealedOwner`] in the server; a value of an owner not
+    /// listed is not protected. Counting and removing are not one transaction: a node
+    /// that has not yet seen the rotation (one change-feed delivery) could seal a value
+    /// under the old version in between, which is why counting comes last, after the
+    /// owners have re-wrapped.
+    pub async fn retire_older(&self, owners: &[&dyn SealedOwner]) -> Result<usize, SealError> {
+        self.reload().await?;
         let current = self.current_version();
         let old: Vec<u32> = self.versions().into_iter().filter(|v| *v < current).collect();
         if old.is_empty() {
             return Ok(0);
+        }
+        for owner in owners {
+            let counts = owner.count_by_root_version().await.map_err(|error| SealError::Count {
+                owner: owner.name(),
+                message: error.to_string(),
+            })?;
+            if let Some((version, count)) =
+                counts.iter().find(|&(version, count)| old.contains(version) && *count > 0)
+            {
+                return Err(SealError::VersionInUse {
+                    owner: owner.name(),
+                    version: *version,
+                    count: *count,
+                });
+            }
         }
         let writes =
             old.iter().map(|v| Write::delete(TABLE, &record_key(*v), Precondition::None)).collect();
@@ -287,12 +348,83 @@ mod tests {
         assert_eq!(keyring.open(b"aad", &old).unwrap().expose_secret(), b"old value");
         let new = keyring.seal(b"aad", b"new value").unwrap();
         assert_eq!(new.root_version(), Some(2));
-        assert_eq!(keyring.retire_older().await.unwrap(), 1);
+        assert_eq!(keyring.retire_older(&[]).await.unwrap(), 1);
         assert!(keyring.open(b"aad", &old).is_err());
         assert_eq!(keyring.open(b"aad", &new).unwrap().expose_secret(), b"new value");
         // A second node loading the same store sees the same current version.
         let other = keyring_with(dir.path(), store).await;
         assert_eq!(other.versions(), vec![2]);
+    }
+
+    /// Sealed values kept in memory, as an owner would keep them in the store.
+    struct Values {
+        sealed: std::sync::Mutex<Vec<SealedBytes>>,
+    }
+
+    #[async_trait::async_trait]
+    impl SealedOwner for Values {
+        fn name(&self) -> &'static str {
+            "test value"
+        }
+
+        async fn count_by_root_version(&self) -> Result<BTreeMap<u32, u64>, BoxError> {
+            let mut counts = BTreeMap::new();
+            for sealed in self.sealed.lock().unwrap().iter() {
+                *counts.entry(sealed.root_version().ok_or("malformed")?).or_insert(0) += 1;
+            }
+            Ok(counts)
+        }
+    }
+
+    #[tokio::test]
+    async fn retirement_is_refused_while_a_value_is_sealed_under_an_old_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(arca_store::SqliteStore::memory().await.unwrap());
+        let keyring = keyring(dir.path(), store).await;
+        let values =
+            Values { sealed: std::sync::Mutex::new(vec![keyring.seal(b"aad", b"kept").unwrap()]) };
+        keyring.rotate().await.unwrap();
+        // Not re-wrapped: retiring version 1 would lose the value.
+        let error = keyring.retire_older(&[&values]).await.unwrap_err();
+        assert!(
+            matches!(error, SealError::VersionInUse { owner: "test value", version: 1, count: 1 }),
+            "{error:?}"
+        );
+        assert_eq!(keyring.versions(), vec![1, 2]);
+        let old = values.sealed.lock().unwrap()[0].clone();
+        assert_eq!(keyring.open(b"aad", &old).unwrap().expose_secret(), b"kept");
+        // Re-wrapped: retirement goes ahead and the value still opens.
+        let material = keyring.open(b"aad", &old).unwrap();
+        let rewrapped = keyring.seal(b"aad", material.expose_secret()).unwrap();
+        *values.sealed.lock().unwrap() = vec![rewrapped.clone()];
+        assert_eq!(keyring.retire_older(&[&values]).await.unwrap(), 1);
+        assert_eq!(keyring.versions(), vec![2]);
+        assert_eq!(keyring.open(b"aad", &rewrapped).unwrap().expose_secret(), b"kept");
+        assert!(keyring.open(b"aad", &old).is_err());
+    }
+
+    struct Failing;
+
+    #[async_trait::async_trait]
+    impl SealedOwner for Failing {
+        fn name(&self) -> &'static str {
+            "failing"
+        }
+
+        async fn count_by_root_version(&self) -> Result<BTreeMap<u32, u64>, BoxError> {
+            Err("store unavailable".into())
+        }
+    }
+
+    #[tokio::test]
+    async fn retirement_is_refused_when_an_owner_cannot_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(arca_store::SqliteStore::memory().await.unwrap());
+        let keyring = keyring(dir.path(), store).await;
+        keyring.rotate().await.unwrap();
+        let error = keyring.retire_older(&[&Failing]).await.unwrap_err();
+        assert!(matches!(error, SealError::Count { owner: "failing", .. }), "{error:?}");
+        assert_eq!(keyring.versions(), vec![1, 2]);
     }
 
     async fn keyring_with(dir: &std::path::Path, store: Arc<dyn Store>) -> Arc<RootKeyring> {

@@ -19,9 +19,13 @@
 //! let sealed = keyring.seal(b"arn:aws:kms:...:key/1#1", material.expose_secret())?;
 //! let material = keyring.open(b"arn:aws:kms:...:key/1#1", &sealed)?;
 //! ```
+//!
+//! Rotation adds a version; every [`SealedOwner`] (access keys, KMS key versions)
+//! re-wraps its values; [`RootKeyring::retire_older`] then removes the old versions,
+//! refusing while any owner still counts a value under one of them.
 
 mod keyring;
 mod provider;
 
-pub use keyring::{RootKeyring, SealError, SealedBytes};
+pub use keyring::{BoxError, RootKeyring, SealError, SealedBytes, SealedOwner};
 pub use provider::SealProvider;

@@ -51,6 +51,14 @@ pub struct ServerSection {
     pub danger_clock_offset_seconds: Option<i64>,
     /// How long graceful shutdown waits for in-flight requests.
     pub shutdown_grace_seconds: u64,
+    /// How long a client has to send an HTTP/1 request's headers (also the longest
+    /// wait for the next request on a keep-alive connection) or finish a TLS handshake.
+    pub header_timeout_seconds: u64,
+    /// A connection on which the client sends nothing for this long is closed.
+    pub idle_timeout_seconds: u64,
+    /// Most connections open at once; lowered at start to fit the file-descriptor
+    /// limit. When all are open, the oldest idle one is closed to make room.
+    pub max_connections: usize,
 }
 
 /// `[server.tls]`.
@@ -193,6 +201,9 @@ impl Default for ServerSection {
             tls: None,
             danger_clock_offset_seconds: None,
             shutdown_grace_seconds: 30,
+            header_timeout_seconds: 10,
+            idle_timeout_seconds: 60,
+            max_connections: 4096,
         }
     }
 }

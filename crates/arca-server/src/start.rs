@@ -44,6 +44,104 @@ pub enum StartError {
     /// TLS material could not be loaded.
     #[error("tls: {0}")]
     Tls(String),
+    /// A configuration value is out of range.
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+/// File descriptors kept free of connections for the store (SQLite's files and
+/// connections, or the PostgreSQL pool), the audit log, the listener and the key files.
+const FD_HEADROOM: u64 = 128;
+
+/// Raises the file-descriptor soft limit to the hard limit and returns the soft limit
+/// in force (`None` when it cannot be read).
+fn raise_fd_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        match rlimit::increase_nofile_limit(u64::MAX) {
+            Ok(limit) => Some(limit),
+            Err(error) => {
+                tracing::warn!(%error, "cannot raise the file-descriptor limit");
+                rlimit::getrlimit(rlimit::Resource::NOFILE).ok().map(|(soft, _)| soft)
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// The most connections that fit under a file-descriptor limit of `fd_limit`, leaving
+/// [`FD_HEADROOM`] (or half the limit, when the limit is small) for everything else.
+fn connections_within(configured: usize, fd_limit: Option<u64>) -> usize {
+    let Some(fd_limit) = fd_limit else { return configured };
+    let room = if fd_limit > 2 * FD_HEADROOM { fd_limit - FD_HEADROOM } else { fd_limit / 2 };
+    let room = usize::try_from(room).unwrap_or(usize::MAX).max(1);
+    configured.min(room)
+}
+
+/// Checks the connection settings and fits `max_connections` under the raised
+/// file-descriptor limit.
+fn settle_connection_limits(config: &mut Config) -> Result<(), StartError> {
+    let server = &mut config.server;
+    for (name, value) in [
+        ("header_timeout_seconds", server.header_timeout_seconds),
+        ("idle_timeout_seconds", server.idle_timeout_seconds),
+        ("max_connections", server.max_connections as u64),
+    ] {
+        if value == 0 {
+            return Err(StartError::Config(format!("server.{name} must be at least 1")));
+        }
+    }
+    let fd_limit = raise_fd_limit();
+    let max_connections = connections_within(server.max_connections, fd_limit);
+    if max_connections < server.max_connections {
+        tracing::warn!(
+            configured = server.max_connections,
+            max_connections,
+            fd_limit,
+            "server.max_connections lowered to fit the file-descriptor limit"
+        );
+    }
+    server.max_connections = max_connections;
+    Ok(())
+}
+
+/// Creates `dir` (and missing parents) readable by its owner only (0700), and narrows
+/// an existing data directory that other users can enter to 0700 (it holds the store,
+/// the key file and the bootstrap credentials).
+fn create_private_dir(dir: &Path) -> Result<(), StartError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(|e| StartError::Io(format!("cannot create {}: {e}", dir.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(metadata) = std::fs::metadata(dir)
+            && metadata.permissions().mode() & 0o077 != 0
+        {
+            match std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)) {
+                Ok(()) => {
+                    tracing::info!(dir = %dir.display(), "narrowed the data directory to 0700")
+                }
+                // Not ours to change (e.g. owned by another user): say so and go on.
+                Err(error) => tracing::warn!(
+                    dir = %dir.display(),
+                    %error,
+                    "the data directory is open to other users and cannot be narrowed to 0700"
+                ),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A started server, listening.
@@ -135,10 +233,10 @@ fn write_client_files(
 
 impl Server {
     /// Opens everything and binds the listener; call [`Server::run_until`] to serve.
-    pub async fn start(config: Config) -> Result<Self, StartError> {
+    pub async fn start(mut config: Config) -> Result<Self, StartError> {
+        settle_connection_limits(&mut config)?;
         let data_dir = config.server.data_dir.clone();
-        std::fs::create_dir_all(&data_dir)
-            .map_err(|e| StartError::Io(format!("cannot create {}: {e}", data_dir.display())))?;
+        create_private_dir(&data_dir)?;
         let store = arca_store::open(&config.store_url()).await?;
         let keyring = RootKeyring::unseal(Arc::clone(&store), &seal_provider(&config)?).await?;
         let clock =
@@ -241,4 +339,50 @@ fn spawn_keyring_reload(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_fit_under_the_descriptor_limit() {
+        assert_eq!(connections_within(4096, None), 4096);
+        assert_eq!(connections_within(4096, Some(1_048_576)), 4096);
+        assert_eq!(connections_within(4096, Some(1024)), 1024 - FD_HEADROOM as usize);
+        assert_eq!(connections_within(4096, Some(256)), 128);
+        assert_eq!(connections_within(8, Some(256)), 8);
+        assert_eq!(connections_within(4096, Some(1)), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_data_directory_is_created_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("a").join("data");
+        create_private_dir(&dir).unwrap();
+        for created in [parent.path().join("a"), dir] {
+            let mode = std::fs::metadata(&created).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", created.display());
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_existing_open_data_directory_is_narrowed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        create_private_dir(dir.path()).unwrap();
+        let mode = std::fs::metadata(dir.path()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+    }
+
+    #[test]
+    fn zero_timeouts_are_refused() {
+        let mut config = Config::default();
+        config.server.idle_timeout_seconds = 0;
+        assert!(matches!(settle_connection_limits(&mut config), Err(StartError::Config(_))));
+    }
 }

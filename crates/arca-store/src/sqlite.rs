@@ -27,6 +27,38 @@ const CHANGE_CAPACITY: usize = 1024;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// Creates the database file with mode 0600 when missing, and narrows an existing
+/// database file and its `-wal`/`-shm` companions to 0600.
+fn make_private(path: &Path) -> Result<(), StoreError> {
+    let io = |error: std::io::Error| {
+        StoreError::Config(format!("cannot create {} with mode 0600: {error}", path.display()))
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            let file = std::path::PathBuf::from(file);
+            let Ok(metadata) = std::fs::metadata(&file) else { continue };
+            if metadata.permissions().mode() & 0o077 != 0 {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(io)?;
+                tracing::info!(file = %file.display(), "narrowed the database file's mode to 0600");
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The embedded [`Store`]: a SQLite database file.
 ///
 /// Writes go through a single connection (SQLite has one writer at a time anyway), in
@@ -47,7 +79,14 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path` and brings its schema
     /// up to date.
+    ///
+    /// The file is created readable and writable by its owner only (0600) before
+    /// SQLite opens it, and an existing file (with its `-wal` and `-shm`) is narrowed
+    /// to 0600: SQLite gives the `-wal` and `-shm` files it creates the database
+    /// file's mode, and all three hold every record the server keeps.
     pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        make_private(path)?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -299,5 +338,56 @@ impl Store for SqliteStore {
             .await
             .map_err(backend("finish job"))?;
         Ok(())
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    fn companions(path: &Path) -> Vec<std::path::PathBuf> {
+        ["", "-wal", "-shm"]
+            .iter()
+            .map(|suffix| {
+                let mut file = path.as_os_str().to_owned();
+                file.push(suffix);
+                std::path::PathBuf::from(file)
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_database_and_its_wal_and_shm_are_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("arca.db");
+        let store = SqliteStore::open(&path).await.unwrap();
+        store.commit(vec![Write::put("t", "k", b"v".to_vec(), Precondition::None)]).await.unwrap();
+        for file in companions(&path) {
+            assert!(file.exists(), "{} missing", file.display());
+            assert_eq!(mode(&file), 0o600, "{}", file.display());
+        }
+    }
+
+    #[tokio::test]
+    async fn an_existing_world_readable_database_is_narrowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("arca.db");
+        let store = SqliteStore::open(&path).await.unwrap();
+        store.commit(vec![Write::put("t", "k", b"v".to_vec(), Precondition::None)]).await.unwrap();
+        for file in companions(&path) {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let again = SqliteStore::open(&path).await.unwrap();
+        assert_eq!(again.get("t", "k").await.unwrap().unwrap().value, b"v");
+        for file in companions(&path) {
+            assert_eq!(mode(&file), 0o600, "{}", file.display());
+        }
+        drop(store);
     }
 }

@@ -333,7 +333,7 @@ async fn the_digest_key_is_sealed_and_rewrapped_under_the_root_key() {
     assert_eq!(log.digest_key().rewrap().await.unwrap(), 0);
     let counts = log.digest_key().count_sealed_by_root_version().await.unwrap();
     assert_eq!(counts.into_iter().collect::<Vec<_>>(), [(2, 1)]);
-    fixture.keyring.retire_older().await.unwrap();
+    fixture.keyring.retire_older(&[]).await.unwrap();
     log.crash().await;
     let log = fixture.open(fixture.options(1 << 20)).await;
     assert_eq!(log.digest_key().key_id(), key_id);

@@ -31,7 +31,7 @@ const UPDATE_ATTEMPTS: usize = 8;
 
 /// The key management service.
 pub struct KmsService {
-    store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     keyring: Arc<RootKeyring>,
     clock: Clock,
     cache: KeyCache,

@@ -2,16 +2,34 @@
 //! SigV4 service name `arca`): account creation, root key rotation, and the test-only
 //! clock control.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use arca_gate::Caller;
+use arca_gate::{Caller, audit::DigestKey};
+use arca_seal::{BoxError, SealedOwner};
 
 use super::iam::api_error;
 use crate::{
     protocol::{ApiError, json},
     state::AppState,
 };
+
+/// The audit digest signing key as a [`SealedOwner`] (its private key is sealed under
+/// the root key), so that root-key retirement counts it.
+struct AuditDigestKey<'a>(&'a DigestKey);
+
+#[async_trait::async_trait]
+impl SealedOwner for AuditDigestKey<'_> {
+    fn name(&self) -> &'static str {
+        "audit digest key"
+    }
+
+    async fn count_by_root_version(&self) -> Result<BTreeMap<u32, u64>, BoxError> {
+        Ok(self.0.count_sealed_by_root_version().await?)
+    }
+}
 
 /// The target prefix of admin calls.
 pub const TARGET_PREFIX: &str = "ArcaAdmin";
@@ -102,7 +120,25 @@ pub async fn call(
             let access_keys = state.identity.rewrap_all().await.map_err(|e| internal(&e))?;
             // The audit digest signing key is sealed under the root key too.
             state.audit.digest_key().rewrap().await.map_err(|e| internal(&e))?;
-            let retired = state.keyring.retire_older().await.map_err(|e| internal(&e))?;
+            // Every owner of sealed values is counted; retirement is refused while any
+            // value still names an old version (e.g. a key created on a node that had
+            // not yet seen the rotation), so nothing sealed is ever lost.
+            let digest_key = AuditDigestKey(state.audit.digest_key());
+            let owners: [&dyn SealedOwner; 3] = [&*state.kms, &*state.identity, &digest_key];
+            let retired = match state.keyring.retire_older(&owners).await {
+                Ok(retired) => retired,
+                Err(error @ arca_seal::SealError::VersionInUse { .. }) => {
+                    tracing::warn!(%error, "old root key versions kept");
+                    return Err(ApiError::new(
+                        "ConflictException",
+                        409,
+                        format!(
+                            "Root key version {version} was added but older versions were kept: {error}. Run RotateRootKey again to re-wrap and retire them."
+                        ),
+                    ));
+                }
+                Err(error) => return Err(internal(&error)),
+            };
             tracing::info!(version, key_versions, access_keys, retired, "root key rotated");
             json::output(&RotateRootKeyResponse {
                 root_key_version: version,
