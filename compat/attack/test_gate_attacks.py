@@ -236,3 +236,37 @@ def test_secure_transport_is_false_over_plain_http(server):
     with pytest.raises(botocore.exceptions.ClientError) as refused:
         server.client("kms", access_key_id, secret).list_keys()
     assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
+
+
+def test_secure_transport_is_true_over_tls(tmp_path):
+    from test_tls_and_seal import self_signed, start_with_config
+    cert, key = self_signed(tmp_path)
+    node = start_with_config(tmp_path, "tls-transport", f'[server.tls]\ncert_file = "{cert}"\nkey_file = "{key}"\n')
+    node.endpoint = f"https://127.0.0.1:{node.port}"
+    try:
+        import os
+        os.environ["AWS_CA_BUNDLE"] = str(cert)
+        try:
+            assert wait_healthy_tls(node, cert)
+            policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*",
+                      "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}
+            _, access_key_id, secret = user_with_policy(node, "tls-only", policy)
+            assert "Keys" in node.client("kms", access_key_id, secret).list_keys()
+        finally:
+            del os.environ["AWS_CA_BUNDLE"]
+    finally:
+        node.stop()
+
+
+def wait_healthy_tls(node, cert):
+    import ssl
+    context = ssl.create_default_context(cafile=str(cert))
+    for _ in range(600):
+        if node.process.poll() is not None:
+            return False
+        try:
+            urllib.request.urlopen(node.endpoint + "/health", timeout=1, context=context)
+            return (node.data_dir / "credentials").exists()
+        except OSError:
+            time.sleep(0.05)
+    return False

@@ -35,7 +35,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::{
     StartError,
     config::TlsSection,
-    pipeline::{self, PeerAddr},
+    pipeline::{self, PeerAddr, SecureTransport},
     state::AppState,
 };
 
@@ -97,10 +97,14 @@ pub async fn serve(
         let connection_state = slot.state();
         let stream = limits::IdleTimeout::new(stream, idle_timeout, slot.state());
         let state = Arc::clone(&state);
+        let secure = tls.is_some();
         let service = hyper::service::service_fn(move |mut request: http::Request<Incoming>| {
             let state = Arc::clone(&state);
             let in_flight = limits::InFlight::begin(&connection_state);
             request.extensions_mut().insert(PeerAddr(peer));
+            if secure {
+                request.extensions_mut().insert(SecureTransport);
+            }
             async move {
                 let response = pipeline::handle(state, request.map(Body::new)).await;
                 drop(in_flight);
