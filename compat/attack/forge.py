@@ -38,12 +38,19 @@ class Response:
 
 
 def sign(server, credentials, *, method="POST", path="/", query="", headers=None, body=b"",
-         service="kms", region="us-east-1", presign=False, expires=300, session_token=None):
-    """Returns (url_path_and_query, headers) of a request signed as botocore signs it."""
+         service="kms", region="us-east-1", presign=False, expires=300, session_token=None,
+         unsigned_payload=False):
+    """Returns (url_path_and_query, headers) of a request signed as botocore signs it.
+
+    With `presign` and `unsigned_payload`, the URL signs `UNSIGNED-PAYLOAD` as S3's
+    presigned URLs do (botocore signs the empty body's hash over plain HTTP otherwise):
+    the form an attacker reuses with a body of its own."""
     url = server.endpoint + path + (("?" + query) if query else "")
     request = botocore.awsrequest.AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
     creds = botocore.credentials.Credentials(credentials[0], credentials[1], session_token)
-    if presign:
+    if presign and unsigned_payload:
+        botocore.auth.S3SigV4QueryAuth(creds, service, region, expires=expires).add_auth(request)
+    elif presign:
         botocore.auth.SigV4QueryAuth(creds, service, region, expires=expires).add_auth(request)
     else:
         botocore.auth.SigV4Auth(creds, service, region).add_auth(request)

@@ -142,6 +142,13 @@ def test_quadratic_key_policy_patterns_answer_at_once(server, kms):
     refused(lambda: attacker.encrypt(KeyId=key["Arn"], Plaintext=b"x", EncryptionContext=context))
     elapsed = time.monotonic() - started
     assert elapsed < 0.5, f"took {elapsed:.2f} s"
+    # The issue's own shape: a hundred 8 KB context keys (820 KB) against the patterns.
+    wide = {"a" * 8100 + str(index): "" for index in range(100)}
+    started = time.monotonic()
+    refused(lambda: attacker.encrypt(KeyId=key["Arn"], Plaintext=b"x", EncryptionContext=wide),
+            code="ValidationException")
+    elapsed = time.monotonic() - started
+    assert elapsed < 0.5, f"took {elapsed:.2f} s"
     # Meanwhile others are served promptly.
     started = time.monotonic()
     kms.list_keys(Limit=1)
