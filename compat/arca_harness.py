@@ -34,10 +34,12 @@ def free_port() -> int:
 
 
 class ArcaServer:
-    """A running `arca server --dev` in its own data directory."""
+    """A running `arca server --dev` in its own data directory, or `arca server --config
+    FILE` when a `server_config` is given (`--dev` refuses one)."""
 
-    def __init__(self, data_dir: pathlib.Path, extra_args=(), env=None):
+    def __init__(self, data_dir: pathlib.Path, extra_args=(), env=None, server_config=None):
         self.data_dir = data_dir
+        self.server_config = server_config
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.extra_args = list(extra_args)
@@ -49,7 +51,8 @@ class ArcaServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [arca_bin(), "server", "--dev", "--data-dir", str(self.data_dir),
+            [arca_bin(), "server", *(["--config", str(self.server_config)] if self.server_config else ["--dev"]),
+             "--data-dir", str(self.data_dir),
              "--listen", f"127.0.0.1:{self.port}", *self.extra_args],
             stdout=log, stderr=subprocess.STDOUT, env=self.env,
         )

@@ -25,33 +25,13 @@ class AuditServer(ArcaServer):
     """An `arca server --config` whose audit log lives in ROOT/audit."""
 
     def __init__(self, root, max_file_bytes=64 << 20, digest_interval_seconds=300):
-        super().__init__(root / "data")
+        super().__init__(root / "data", server_config=root / "arca.toml")
         self.audit_dir = root / "audit"
-        self.config = root / "arca.toml"
-        self.config.write_text(
+        self.server_config.write_text(
             f'[server]\ndata_dir = "{self.data_dir}"\n'
             f'[audit]\ndir = "{self.audit_dir}"\nmax_file_bytes = {max_file_bytes}\n'
             f"digest_interval_seconds = {digest_interval_seconds}\n"
         )
-
-    def start(self):
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [arca_bin(), "server", "--config", str(self.config), "--listen", f"127.0.0.1:{self.port}"],
-            stdout=log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"arca server exited: {self.log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.endpoint}/health", timeout=1) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("arca server did not become healthy")
 
     def crash(self):
         self.stop(signal.SIGKILL)

@@ -29,28 +29,8 @@ class ConfiguredServer(ArcaServer):
     """`arca server --config FILE` (the harness's `--dev` refuses a config file)."""
 
     def __init__(self, data_dir, config_text):
-        super().__init__(data_dir)
-        self.config_path = data_dir.parent / f"{data_dir.name}.toml"
-        self.config_path.write_text(config_text)
-
-    def start(self):
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [arca_bin(), "server", "--config", str(self.config_path), "--data-dir", str(self.data_dir),
-             "--listen", f"127.0.0.1:{self.port}"],
-            stdout=log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"arca server exited: {self.log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.endpoint}/health", timeout=1) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("arca server did not become healthy")
+        super().__init__(data_dir, server_config=data_dir.parent / f"{data_dir.name}.toml")
+        self.server_config.write_text(config_text)
 
 
 @pytest.fixture(scope="module")
