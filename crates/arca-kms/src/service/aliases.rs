@@ -224,8 +224,7 @@ impl KmsService {
         v.finish()?;
         let only_key = match &input.key_id {
             Some(key_id) => {
-                let key = self.resolve(caller, key_id, Operation::ListAliases).await?;
-                self.authorize(caller, &key, Operation::ListAliases, None)?;
+                let key = self.authorized_key(caller, key_id, Operation::ListAliases, None).await?;
                 Some(key.record.key_id.clone())
             }
             None => {

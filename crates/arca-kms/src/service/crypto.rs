@@ -169,9 +169,13 @@ impl KmsService {
         v.finish()?;
         let context = input.encryption_context.unwrap_or_default();
         let key = self
-            .resolve(caller, input.key_id.as_deref().unwrap_or_default(), Operation::Encrypt)
+            .authorized_key(
+                caller,
+                input.key_id.as_deref().unwrap_or_default(),
+                Operation::Encrypt,
+                Some(&context),
+            )
             .await?;
-        self.authorize(caller, &key, Operation::Encrypt, Some(&context))?;
         Self::check_usable(&key.record)?;
         check_algorithm(input.encryption_algorithm.as_ref())?;
         if input.dry_run == Some(true) {
@@ -263,13 +267,13 @@ impl KmsService {
             .await?;
         self.authorize(caller, &source, Operation::ReEncryptFrom, Some(&source_context))?;
         let destination = self
-            .resolve(
+            .authorized_key(
                 caller,
                 input.destination_key_id.as_deref().unwrap_or_default(),
                 Operation::ReEncryptTo,
+                Some(&destination_context),
             )
             .await?;
-        self.authorize(caller, &destination, Operation::ReEncryptTo, Some(&destination_context))?;
         Self::check_usable(&source.record)?;
         Self::check_usable(&destination.record)?;
         if input.dry_run == Some(true) {
@@ -339,9 +343,14 @@ impl KmsService {
             (None, Some(_)) => 32,
         };
         let context = input.encryption_context.unwrap_or_default();
-        let key =
-            self.resolve(caller, input.key_id.as_deref().unwrap_or_default(), operation).await?;
-        self.authorize(caller, &key, operation, Some(&context))?;
+        let key = self
+            .authorized_key(
+                caller,
+                input.key_id.as_deref().unwrap_or_default(),
+                operation,
+                Some(&context),
+            )
+            .await?;
         Self::check_usable(&key.record)?;
         if input.dry_run == Some(true) {
             return Err(KmsError::DryRunOperation);

@@ -224,9 +224,13 @@ impl KmsService {
         validate::grant_tokens(&mut v, input.grant_tokens.as_ref());
         v.finish()?;
         let key = self
-            .resolve(caller, input.key_id.as_deref().unwrap_or_default(), Operation::DescribeKey)
+            .authorized_key(
+                caller,
+                input.key_id.as_deref().unwrap_or_default(),
+                Operation::DescribeKey,
+                None,
+            )
             .await?;
-        self.authorize(caller, &key, Operation::DescribeKey, None)?;
         Ok(KeyMetadataResponse { key_metadata: Some(key.record.metadata()) })
     }
 
@@ -279,13 +283,13 @@ impl KmsService {
         v.length("description", input.description.as_ref(), 0, 8192);
         v.finish()?;
         let key = self
-            .resolve(
+            .authorized_key(
                 caller,
                 input.key_id.as_deref().unwrap_or_default(),
                 Operation::UpdateKeyDescription,
+                None,
             )
             .await?;
-        self.authorize(caller, &key, Operation::UpdateKeyDescription, None)?;
         Self::check_customer_managed(&key.record)?;
         Self::check_not_pending_deletion(&key.record)?;
         let description = input.description.unwrap_or_default();
@@ -325,9 +329,9 @@ impl KmsService {
         validate::key_id(&mut v, "keyId", &input.key_id, true);
         v.finish()?;
         let operation = if enable { Operation::EnableKey } else { Operation::DisableKey };
-        let key =
-            self.resolve(caller, input.key_id.as_deref().unwrap_or_default(), operation).await?;
-        self.authorize(caller, &key, operation, None)?;
+        let key = self
+            .authorized_key(caller, input.key_id.as_deref().unwrap_or_default(), operation, None)
+            .await?;
         Self::check_customer_managed(&key.record)?;
         self.update_key(&key.record.key_id, |record, _| {
             Self::check_not_pending_deletion(record)?;
@@ -355,13 +359,13 @@ impl KmsService {
             )));
         }
         let key = self
-            .resolve(
+            .authorized_key(
                 caller,
                 input.key_id.as_deref().unwrap_or_default(),
                 Operation::ScheduleKeyDeletion,
+                None,
             )
             .await?;
-        self.authorize(caller, &key, Operation::ScheduleKeyDeletion, None)?;
         Self::check_customer_managed(&key.record)?;
         let record = self
             .update_key(&key.record.key_id, |record, now| {

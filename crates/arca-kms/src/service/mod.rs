@@ -189,8 +189,23 @@ impl KmsService {
         let mut v = crate::validate::Validator::new();
         crate::validate::key_id(&mut v, "keyId", key_id, true);
         v.finish()?;
-        let key = self.resolve(caller, key_id.as_deref().unwrap_or_default(), operation).await?;
-        self.authorize(caller, &key, operation, None)?;
+        let key = self
+            .authorized_key(caller, key_id.as_deref().unwrap_or_default(), operation, None)
+            .await?;
+        Ok(key)
+    }
+
+    /// Resolves `key_id` and authorises `operation` on the key it names, with the
+    /// request's encryption context for the `kms:EncryptionContext` condition keys.
+    async fn authorized_key(
+        &self,
+        caller: &Caller,
+        key_id: &str,
+        operation: Operation,
+        context: Option<&EncryptionContext>,
+    ) -> Result<Arc<CachedKey>, KmsError> {
+        let key = self.resolve(caller, key_id, operation).await?;
+        self.authorize(caller, &key, operation, context)?;
         Ok(key)
     }
 

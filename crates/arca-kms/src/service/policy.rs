@@ -64,9 +64,13 @@ impl KmsService {
         validate_policy_name(&mut v, input.policy_name.as_ref());
         v.finish()?;
         let key = self
-            .resolve(caller, input.key_id.as_deref().unwrap_or_default(), Operation::GetKeyPolicy)
+            .authorized_key(
+                caller,
+                input.key_id.as_deref().unwrap_or_default(),
+                Operation::GetKeyPolicy,
+                None,
+            )
             .await?;
-        self.authorize(caller, &key, Operation::GetKeyPolicy, None)?;
         check_policy_name(input.policy_name.as_deref())?;
         Ok(GetKeyPolicyResponse {
             policy: Some(key.record.policy.clone()),
@@ -90,9 +94,13 @@ impl KmsService {
         });
         v.finish()?;
         let key = self
-            .resolve(caller, input.key_id.as_deref().unwrap_or_default(), Operation::PutKeyPolicy)
+            .authorized_key(
+                caller,
+                input.key_id.as_deref().unwrap_or_default(),
+                Operation::PutKeyPolicy,
+                None,
+            )
             .await?;
-        self.authorize(caller, &key, Operation::PutKeyPolicy, None)?;
         check_policy_name(input.policy_name.as_deref())?;
         Self::check_customer_managed(&key.record)?;
         Self::check_not_pending_deletion(&key.record)?;
@@ -120,14 +128,14 @@ impl KmsService {
         validate::key_id(&mut v, "keyId", &input.key_id, true);
         validate::paging(&mut v, input.limit, input.marker.as_ref());
         v.finish()?;
-        let key = self
-            .resolve(
-                caller,
-                input.key_id.as_deref().unwrap_or_default(),
-                Operation::ListKeyPolicies,
-            )
-            .await?;
-        self.authorize(caller, &key, Operation::ListKeyPolicies, None)?;
+        // The policy names do not depend on the key, but a caller must be allowed to ask.
+        self.authorized_key(
+            caller,
+            input.key_id.as_deref().unwrap_or_default(),
+            Operation::ListKeyPolicies,
+            None,
+        )
+        .await?;
         Ok(ListKeyPoliciesResponse {
             policy_names: Some(vec!["default".into()]),
             next_marker: None,

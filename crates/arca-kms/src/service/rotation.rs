@@ -54,13 +54,13 @@ impl KmsService {
         v.range("rotationPeriodInDays", input.rotation_period_in_days, 90, 2560);
         v.finish()?;
         let key = self
-            .resolve(
+            .authorized_key(
                 caller,
                 input.key_id.as_deref().unwrap_or_default(),
                 Operation::EnableKeyRotation,
+                None,
             )
             .await?;
-        self.authorize(caller, &key, Operation::EnableKeyRotation, None)?;
         Self::check_customer_managed(&key.record)?;
         let period = input.rotation_period_in_days.unwrap_or(365);
         let record = self
@@ -172,13 +172,13 @@ impl KmsService {
         validate::paging(&mut v, input.limit, input.marker.as_ref());
         v.finish()?;
         let key = self
-            .resolve(
+            .authorized_key(
                 caller,
                 input.key_id.as_deref().unwrap_or_default(),
                 Operation::ListKeyRotations,
+                None,
             )
             .await?;
-        self.authorize(caller, &key, Operation::ListKeyRotations, None)?;
         Self::check_not_pending_deletion(&key.record)?;
         let start_after = decode_marker(input.marker.as_deref(), "")?;
         let include_original = input.include_key_material.as_deref() == Some("ALL_KEY_MATERIAL");

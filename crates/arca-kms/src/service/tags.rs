@@ -52,9 +52,13 @@ impl KmsService {
         validate_tags(&mut v, input.tags.as_ref());
         v.finish()?;
         let key = self
-            .resolve(caller, input.key_id.as_deref().unwrap_or_default(), Operation::TagResource)
+            .authorized_key(
+                caller,
+                input.key_id.as_deref().unwrap_or_default(),
+                Operation::TagResource,
+                None,
+            )
             .await?;
-        self.authorize(caller, &key, Operation::TagResource, None)?;
         Self::check_customer_managed(&key.record)?;
         Self::check_not_pending_deletion(&key.record)?;
         let new_tags = input.tags.unwrap_or_default();
@@ -91,9 +95,13 @@ impl KmsService {
         }
         v.finish()?;
         let key = self
-            .resolve(caller, input.key_id.as_deref().unwrap_or_default(), Operation::UntagResource)
+            .authorized_key(
+                caller,
+                input.key_id.as_deref().unwrap_or_default(),
+                Operation::UntagResource,
+                None,
+            )
             .await?;
-        self.authorize(caller, &key, Operation::UntagResource, None)?;
         Self::check_customer_managed(&key.record)?;
         Self::check_not_pending_deletion(&key.record)?;
         let remove = input.tag_keys.unwrap_or_default();
@@ -116,13 +124,13 @@ impl KmsService {
         validate::paging(&mut v, input.limit, input.marker.as_ref());
         v.finish()?;
         let key = self
-            .resolve(
+            .authorized_key(
                 caller,
                 input.key_id.as_deref().unwrap_or_default(),
                 Operation::ListResourceTags,
+                None,
             )
             .await?;
-        self.authorize(caller, &key, Operation::ListResourceTags, None)?;
         let start_after = decode_marker(input.marker.as_deref(), "")?;
         let mut tags: Vec<Tag> = key.record.tags.clone();
         tags.sort_by(|a, b| a.tag_key.cmp(&b.tag_key));
