@@ -20,6 +20,7 @@ pub mod handlers;
 pub mod metrics;
 pub mod pipeline;
 pub mod protocol;
+mod request_body;
 mod serve;
 mod signing_cache;
 mod start;

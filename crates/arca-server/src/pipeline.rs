@@ -21,6 +21,7 @@ use crate::{
     audit_event::{self, EventInput},
     handlers::{admin, iam, kms, sts},
     protocol::{ApiError, Protocol, json, query},
+    request_body::{self, BodyError},
     state::AppState,
 };
 
@@ -149,39 +150,37 @@ pub async fn handle(state: Arc<AppState>, request: Request<Body>) -> Response<Bo
     }
 }
 
-/// Reads the whole body within `max_body_bytes` and `body_timeout_seconds`: a declared
-/// `Content-Length` over the limit is refused before a byte is read, and a body that
-/// trickles in is cut off at the deadline.
+/// Reads the whole body within `max_body_bytes` and `body_timeout_seconds` (see
+/// [`crate::request_body`] for how a body over the limit is refused).
 async fn read_body(
     state: &AppState,
     parts: &http::request::Parts,
     body: Body,
 ) -> Result<Bytes, ApiError> {
     let limit = state.config.server.max_body_bytes;
-    let too_large = || {
-        ApiError::new(
+    let declared = match header(&parts.headers, http::header::CONTENT_LENGTH.as_str())
+        .map(|value| value.trim().parse::<u64>())
+    {
+        Some(Ok(length)) => Some(length),
+        Some(Err(_)) => return Err(ApiError::new("BadRequest", 400, "Invalid Content-Length")),
+        None => None,
+    };
+    let deadline = Duration::from_secs(state.config.server.body_timeout_seconds);
+    request_body::read(body, declared, limit, deadline).await.map_err(|error| match error {
+        BodyError::TooLarge => ApiError::new(
             "RequestEntityTooLargeException",
             413,
             format!("Request body exceeds the limit of {limit} bytes"),
-        )
-    };
-    let declared = header(&parts.headers, http::header::CONTENT_LENGTH.as_str())
-        .map(|value| value.trim().parse::<u64>());
-    match declared {
-        Some(Ok(length)) if length > limit as u64 => return Err(too_large()),
-        Some(Err(_)) => return Err(ApiError::new("BadRequest", 400, "Invalid Content-Length")),
-        _ => {}
-    }
-    let deadline = Duration::from_secs(state.config.server.body_timeout_seconds);
-    match tokio::time::timeout(deadline, axum::body::to_bytes(body, limit)).await {
-        Ok(Ok(body)) => Ok(body),
-        Ok(Err(_)) => Err(too_large()),
-        Err(_) => Err(ApiError::new(
+        ),
+        BodyError::TimedOut => ApiError::new(
             "RequestTimeoutException",
             408,
             "The request body did not arrive in time.",
-        )),
-    }
+        ),
+        BodyError::Broken => {
+            ApiError::new("BadRequest", 400, "The request body could not be read.")
+        }
+    })
 }
 
 /// What the connection loop knows of the client.
