@@ -1017,6 +1017,10 @@ impl arca_seal::SealedOwner for Identity {
         "access-key secret"
     }
 
+    async fn rewrap(&self) -> Result<usize, arca_seal::BoxError> {
+        Ok(self.rewrap_all().await?)
+    }
+
     /// Counts every stored access key's sealed secret by the root key version that
     /// sealed it (a malformed one under version 0, which no root key has).
     async fn count_by_root_version(&self) -> Result<BTreeMap<u32, u64>, arca_seal::BoxError> {

@@ -31,6 +31,7 @@ mod operation;
 mod paging;
 mod policy_text;
 mod record;
+mod registration;
 mod sealed;
 mod service;
 mod validate;
@@ -38,4 +39,5 @@ pub mod wire;
 
 pub use error::KmsError;
 pub use policy_text::default_key_policy;
+pub use registration::{DESCRIPTOR, KmsApi};
 pub use service::{DELETE_JOB, KmsService, ROTATE_JOB};

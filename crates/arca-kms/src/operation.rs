@@ -52,17 +52,17 @@ pub(crate) enum Operation {
 
 impl Operation {
     /// The IAM action, e.g. `kms:Encrypt`.
-    pub(crate) fn action(self) -> &'static str {
+    pub(crate) const fn action(self) -> &'static str {
         self.spec().0
     }
 
     /// Whether AWS allows the operation on a key of another account.
-    pub(crate) fn cross_account(self) -> CrossAccount {
+    pub(crate) const fn cross_account(self) -> CrossAccount {
         self.spec().1
     }
 
     /// The table: operation → (IAM action, cross-account use).
-    fn spec(self) -> (&'static str, CrossAccount) {
+    const fn spec(self) -> (&'static str, CrossAccount) {
         use CrossAccount::{Allowed as Yes, SameAccountOnly as No};
         match self {
             Self::CancelKeyDeletion => ("kms:CancelKeyDeletion", No),

@@ -29,6 +29,10 @@ impl SealedOwner for KmsService {
         "KMS key material"
     }
 
+    async fn rewrap(&self) -> Result<usize, BoxError> {
+        Ok(self.rewrap_all().await?)
+    }
+
     /// Counts every stored key version's material by the root key version that sealed
     /// it (a malformed one under version 0, which no root key has), from the store.
     async fn count_by_root_version(&self) -> Result<BTreeMap<u32, u64>, BoxError> {

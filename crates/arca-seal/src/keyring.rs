@@ -59,12 +59,17 @@ pub enum SealError {
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Something that keeps values sealed under the root key in the store (access-key
-/// secrets, KMS key material). Root key retirement asks every owner how many of its
+/// secrets, KMS key material). A root key rotation asks every owner to re-wrap its
+/// values under the current version; retirement then asks every owner how many of its
 /// values each root key version still seals, and refuses while any count is not zero.
 #[async_trait::async_trait]
 pub trait SealedOwner: Send + Sync {
     /// A short name for messages (`"access-key secret"`, `"KMS key material"`).
     fn name(&self) -> &'static str;
+
+    /// Re-seals every stored value under the current root key version; returns how many
+    /// values were re-sealed.
+    async fn rewrap(&self) -> Result<usize, BoxError>;
 
     /// How many of this owner's stored sealed values name each root key version, read
     /// from the store (not a cache), so that another node's writes are counted.
@@ -294,6 +299,34 @@ impl RootKeyring {
         self.reload().await?;
         Ok(old.len())
     }
+
+    /// A whole rotation: adds a version, has every owner re-wrap its values under it,
+    /// then retires the older versions (refused, keeping them, while any owner still
+    /// counts a value under one). `owners` is every owner the server registered.
+    pub async fn rotate_all(&self, owners: &[&dyn SealedOwner]) -> Result<Rotation, SealError> {
+        let version = self.rotate().await?;
+        let mut rewrapped = Vec::with_capacity(owners.len());
+        for owner in owners {
+            let count = owner.rewrap().await.map_err(|error| SealError::Count {
+                owner: owner.name(),
+                message: error.to_string(),
+            })?;
+            rewrapped.push((owner.name(), count));
+        }
+        let retired = self.retire_older(owners).await;
+        Ok(Rotation { version, rewrapped, retired })
+    }
+}
+
+/// What [`RootKeyring::rotate_all`] did.
+#[derive(Debug)]
+pub struct Rotation {
+    /// The new current version.
+    pub version: u32,
+    /// Each owner and how many of its values it re-sealed.
+    pub rewrapped: Vec<(&'static str, usize)>,
+    /// How many old versions were retired, or why none were.
+    pub retired: Result<usize, SealError>,
 }
 
 fn seal_with(
@@ -359,12 +392,24 @@ mod tests {
     /// Sealed values kept in memory, as an owner would keep them in the store.
     struct Values {
         sealed: std::sync::Mutex<Vec<SealedBytes>>,
+        /// The keyring to re-wrap with; `None` for an owner whose re-wrap does nothing.
+        rewrap_with: Option<Arc<RootKeyring>>,
     }
 
     #[async_trait::async_trait]
     impl SealedOwner for Values {
         fn name(&self) -> &'static str {
             "test value"
+        }
+
+        async fn rewrap(&self) -> Result<usize, BoxError> {
+            let Some(keyring) = &self.rewrap_with else { return Ok(0) };
+            let mut sealed = self.sealed.lock().unwrap();
+            for value in sealed.iter_mut() {
+                let material = keyring.open(b"aad", value)?;
+                *value = keyring.seal(b"aad", material.expose_secret())?;
+            }
+            Ok(sealed.len())
         }
 
         async fn count_by_root_version(&self) -> Result<BTreeMap<u32, u64>, BoxError> {
@@ -381,8 +426,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> = Arc::new(arca_store::SqliteStore::memory().await.unwrap());
         let keyring = keyring(dir.path(), store).await;
-        let values =
-            Values { sealed: std::sync::Mutex::new(vec![keyring.seal(b"aad", b"kept").unwrap()]) };
+        let values = Values {
+            sealed: std::sync::Mutex::new(vec![keyring.seal(b"aad", b"kept").unwrap()]),
+            rewrap_with: None,
+        };
         keyring.rotate().await.unwrap();
         // Not re-wrapped: retiring version 1 would lose the value.
         let error = keyring.retire_older(&[&values]).await.unwrap_err();
@@ -403,12 +450,51 @@ mod tests {
         assert!(keyring.open(b"aad", &old).is_err());
     }
 
+    #[tokio::test]
+    async fn a_rotation_rewraps_every_registered_owner_and_an_owner_that_does_not_keeps_the_old_version()
+     {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(arca_store::SqliteStore::memory().await.unwrap());
+        let keyring = keyring(dir.path(), store).await;
+        let registered = Values {
+            sealed: std::sync::Mutex::new(vec![keyring.seal(b"aad", b"one").unwrap()]),
+            rewrap_with: Some(keyring.clone()),
+        };
+        // An extra owner of another service, registered too: re-wrapped with the rest.
+        let extra = Values {
+            sealed: std::sync::Mutex::new(vec![keyring.seal(b"aad", b"two").unwrap()]),
+            rewrap_with: Some(keyring.clone()),
+        };
+        let rotation = keyring.rotate_all(&[&registered, &extra]).await.unwrap();
+        assert_eq!(rotation.version, 2);
+        assert_eq!(rotation.rewrapped, vec![("test value", 1), ("test value", 1)]);
+        assert_eq!(rotation.retired.unwrap(), 1);
+        for (owner, plaintext) in [(&registered, b"one"), (&extra, b"two")] {
+            let value = owner.sealed.lock().unwrap()[0].clone();
+            assert_eq!(keyring.open(b"aad", &value).unwrap().expose_secret(), plaintext);
+        }
+        // An owner whose re-wrap forgets its values: the old version is kept, not lost.
+        let forgetful = Values {
+            sealed: std::sync::Mutex::new(vec![keyring.seal(b"aad", b"three").unwrap()]),
+            rewrap_with: None,
+        };
+        let rotation = keyring.rotate_all(&[&registered, &forgetful]).await.unwrap();
+        assert!(matches!(rotation.retired, Err(SealError::VersionInUse { version: 2, .. })));
+        assert_eq!(keyring.versions(), vec![2, 3]);
+        let value = forgetful.sealed.lock().unwrap()[0].clone();
+        assert_eq!(keyring.open(b"aad", &value).unwrap().expose_secret(), b"three");
+    }
+
     struct Failing;
 
     #[async_trait::async_trait]
     impl SealedOwner for Failing {
         fn name(&self) -> &'static str {
             "failing"
+        }
+
+        async fn rewrap(&self) -> Result<usize, BoxError> {
+            Err("store unavailable".into())
         }
 
         async fn count_by_root_version(&self) -> Result<BTreeMap<u32, u64>, BoxError> {

@@ -27,5 +27,5 @@
 mod keyring;
 mod provider;
 
-pub use keyring::{BoxError, RootKeyring, SealError, SealedBytes, SealedOwner};
+pub use keyring::{BoxError, RootKeyring, Rotation, SealError, SealedBytes, SealedOwner};
 pub use provider::SealProvider;

@@ -1,45 +1,11 @@
-//! Building the CloudTrail-shaped event of one request. Only members on an allow list
-//! are copied from the request, so plaintexts, ciphertexts, keys, secrets and
-//! passwords can never reach the log.
+//! Building the CloudTrail-shaped event of one request. The request members it is given
+//! are only those on the operation's allow list in the service registry
+//! ([`arca_api::Input::audit_members`]), so plaintexts, ciphertexts, keys, secrets and
+//! passwords never reach the log; here they are bounded in size.
 
 use serde_json::{Map, Value};
 
 use arca_gate::Caller;
-
-/// Request members that are safe to record, as sent (PascalCase).
-const RECORDED_MEMBERS: &[&str] = &[
-    "KeyId",
-    "EncryptionContext",
-    "SourceEncryptionContext",
-    "DestinationEncryptionContext",
-    "KeySpec",
-    "NumberOfBytes",
-    "AliasName",
-    "TargetKeyId",
-    "SourceKeyId",
-    "DestinationKeyId",
-    "PendingWindowInDays",
-    "RotationPeriodInDays",
-    "Description",
-    "KeyUsage",
-    "Origin",
-    "CustomerMasterKeySpec",
-    "EncryptionAlgorithm",
-    "SourceEncryptionAlgorithm",
-    "DestinationEncryptionAlgorithm",
-    "Limit",
-    "PolicyName",
-    "TagKeys",
-    "Tags",
-    "DryRun",
-    "BypassPolicyLockoutSafetyCheck",
-    "IncludeKeyMaterial",
-    "UserName",
-    "AccessKeyId",
-    "Name",
-    "MaxItems",
-    "Seconds",
-];
 
 /// Bounds on what one event keeps of the request members, whatever the caller sent:
 /// a string's characters, the entries of one object or list, the nesting depth, and the
@@ -60,13 +26,15 @@ pub struct EventInput<'a> {
     pub service: &'a str,
     /// The operation name.
     pub operation: &'a str,
+    /// CloudTrail's `readOnly`, from the operation's table row.
+    pub read_only: bool,
     /// Client address.
     pub source_ip: String,
     /// User-Agent header.
     pub user_agent: &'a str,
     /// The request id.
     pub request_id: &'a str,
-    /// The parsed request members (JSON body or Query params).
+    /// The request members the operation's table row allows into the log.
     pub parameters: Option<Map<String, Value>>,
     /// Error code and message when the request failed.
     pub error: Option<(&'a str, &'a str)>,
@@ -103,15 +71,11 @@ pub fn build(input: EventInput<'_>) -> Value {
     });
     let mut bounds = Bounds { bytes_left: MAX_TOTAL_BYTES, truncated: false };
     let parameters = input.parameters.map(|members| {
-        let recorded: Map<String, Value> = members
-            .into_iter()
-            .filter(|(name, _)| RECORDED_MEMBERS.contains(&name.as_str()))
-            .map(|(name, value)| (lower_camel(&name), value))
-            .collect();
+        let recorded: Map<String, Value> =
+            members.into_iter().map(|(name, value)| (lower_camel(&name), value)).collect();
         bounds.keep(Value::Object(recorded), 0)
     });
-    let read_only =
-        ["Describe", "List", "Get"].iter().any(|prefix| input.operation.starts_with(prefix));
+    let read_only = input.read_only;
     let mut event = serde_json::json!({
         "eventVersion": "1.08",
         "userIdentity": user_identity,
@@ -218,15 +182,19 @@ mod tests {
 
     #[test]
     fn secrets_never_reach_the_event() {
-        let parameters: Map<String, Value> = serde_json::from_str(
+        let body: Value = serde_json::from_str(
             r#"{"KeyId":"alias/app","Plaintext":"c2VjcmV0","CiphertextBlob":"AAAA","EncryptionContext":{"a":"b"},"SecretAccessKey":"x","PolicyDocument":"{}","Policy":"{}"}"#,
         )
         .unwrap();
+        // The members come from the registry's table row, as the pipeline takes them.
+        let row = arca_kms::DESCRIPTOR.operation("Encrypt").unwrap();
+        let parameters = arca_api::Input::json(body, "rid").audit_members(row.audit_members);
         let caller = caller();
         let event = build(EventInput {
             caller: &caller,
             service: "kms",
             operation: "Encrypt",
+            read_only: row.read_only,
             source_ip: "127.0.0.1".into(),
             user_agent: "test",
             request_id: "rid",
@@ -272,6 +240,7 @@ mod tests {
             caller: &caller,
             service: "kms",
             operation: "CreateKey",
+            read_only: false,
             source_ip: String::new(),
             user_agent: "",
             request_id: "rid",

@@ -2,11 +2,13 @@
 //! service.
 //!
 //! This is the only crate that knows HTTP and the only one that chooses
-//! implementations (which store, which seal provider). A request goes down once and
-//! back ([`pipeline`]): read the body within bounds, decode the envelope ([`protocol`]:
-//! AWS JSON 1.1 or Query), verify SigV4 ([`arca_sigv4`]), turn the access key into an
-//! [`arca_gate::Caller`], run the operation in its service ([`handlers`]), record one
-//! audit event, count it in [`metrics`], and encode the answer or the AWS error.
+//! implementations (which store, which seal provider) and which services run: each is
+//! registered once (in `services`) on an [`arca_api::Registry`]. A request goes down
+//! once and back ([`pipeline`]): read the body within bounds, detect its wire protocol,
+//! verify SigV4 ([`arca_sigv4`]), turn the access key into an [`arca_gate::Caller`],
+//! route it through the registry to one operation of one service, record one audit
+//! event, count it in [`metrics`], and encode the answer or the AWS error in the
+//! protocol the request came in.
 //!
 //! ```text
 //! let config = Config::load(Some(Path::new("arca.toml")))?;
@@ -14,14 +16,14 @@
 //! server.run_until(tokio::signal::ctrl_c().map(|_| ())).await;
 //! ```
 
+mod admin;
 pub mod audit_event;
 pub mod config;
-pub mod handlers;
 pub mod metrics;
 pub mod pipeline;
-pub mod protocol;
 mod request_body;
 mod serve;
+mod services;
 mod signing_cache;
 mod start;
 pub mod state;

@@ -14,26 +14,15 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header::CONTENT_TYPE};
 use serde_json::{Map, Value};
 
+use arca_api::{ApiError, Protocol, Reply, Route, RouteError};
 use arca_gate::Caller;
 use arca_sigv4::{AuthForm, PayloadHash, RequestParts, SigV4Error, VerifiedPayload};
 
 use crate::{
     audit_event::{self, EventInput},
-    handlers::{admin, iam, kms, sts},
-    protocol::{ApiError, Protocol, json, query},
     request_body::{self, BodyError},
     state::AppState,
 };
-
-/// What a request asks for, once its envelope is decoded (after authentication).
-struct Envelope {
-    protocol: Protocol,
-    /// `kms`, `arca` for JSON; the verified SigV4 scope's service for Query (`iam`, `sts`).
-    service: String,
-    operation: String,
-    json_body: Option<Value>,
-    query_params: Option<query::Params>,
-}
 
 /// The client's address, attached to each request by the connection loop.
 #[derive(Debug, Clone, Copy)]
@@ -54,12 +43,16 @@ enum Outcome {
     Authenticated(Box<Caller>, Served),
 }
 
-/// What a verified caller asked for and what it got.
+/// What a verified caller asked for and what it got. The service and operation are
+/// names from the registry's tables (or `unknown`), never text from the request.
 struct Served {
-    service: String,
-    operation: String,
+    service: &'static str,
+    operation: &'static str,
+    read_only: bool,
+    internal_error_code: &'static str,
+    xmlns: &'static str,
     parameters: Option<Map<String, Value>>,
-    result: Result<Vec<u8>, ApiError>,
+    result: Result<Reply, ApiError>,
 }
 
 /// Serves one HTTP request.
@@ -84,30 +77,32 @@ pub async fn handle(state: Arc<AppState>, request: Request<Body>) -> Response<Bo
         secure: request.extensions().get::<SecureTransport>().is_some(),
     };
     let (parts, body) = request.into_parts();
-    let protocol =
-        if parts.headers.contains_key("x-amz-target") { Protocol::Json } else { Protocol::Query };
+    let protocol = Protocol::detect(parts.uri.path(), &parts.headers);
+    let unverified_xmlns = || state.registry.xmlns_for(unverified_signing_name(&parts).as_deref());
     let body = match read_body(&state, &parts, body).await {
         Ok(body) => body,
         Err(error) => {
             state.metrics.observe_unauthenticated(&error.code);
-            return error_response(protocol, xmlns_service(&parts), &error, &request_id);
+            return error_response(protocol, unverified_xmlns(), &error, &request_id);
         }
     };
     let user_agent = header(&parts.headers, "user-agent").unwrap_or_default();
-    let outcome = run(&state, &parts, body, connection, &request_id).await;
-    let (caller, Served { service, operation, parameters, result }) = match outcome {
+    let outcome = run(&state, protocol, &parts, body, connection, &request_id).await;
+    let (caller, served) = match outcome {
         Outcome::Authenticated(caller, served) => (caller, served),
         Outcome::Unauthenticated(error) => {
             tracing::debug!(request_id, code = error.code, "unauthenticated request refused");
             state.metrics.observe_unauthenticated(&error.code);
-            return error_response(protocol, xmlns_service(&parts), &error, &request_id);
+            return error_response(protocol, unverified_xmlns(), &error, &request_id);
         }
     };
-    let code = result.as_ref().err().map(|e| e.code.clone()).unwrap_or_default();
+    let Served { service, operation, read_only, internal_error_code, xmlns, parameters, result } =
+        served;
     let event = audit_event::build(EventInput {
         caller: &caller,
-        service: &service,
-        operation: &operation,
+        service,
+        operation,
+        read_only,
         source_ip: connection.peer.map(|p| p.ip().to_string()).unwrap_or_default(),
         user_agent,
         request_id: &request_id,
@@ -120,13 +115,11 @@ pub async fn handle(state: Arc<AppState>, request: Request<Body>) -> Response<Bo
         // As in Vault: a request that cannot be audited does not happen.
         Err(error) => {
             tracing::error!(%error, request_id, "audit write failed; refusing the request");
-            Err(ApiError::new(internal_code(&service), 500, "An internal error occurred"))
+            Err(ApiError::new(internal_error_code, 500, "An internal error occurred"))
         }
     };
-
-    let metric_service = known_service(&service);
-    let metric_operation = known_operation(metric_service, &operation);
-    state.metrics.observe(metric_service, metric_operation, &code, started.elapsed());
+    let code = result.as_ref().err().map(|e| e.code.as_str()).unwrap_or_default();
+    state.metrics.observe(service, operation, code, started.elapsed());
     match &result {
         Ok(_) => tracing::debug!(service, operation, request_id, "ok"),
         Err(error) if error.is_client_error() => {
@@ -137,16 +130,14 @@ pub async fn handle(state: Arc<AppState>, request: Request<Body>) -> Response<Bo
         }
     }
     match result {
-        Ok(body) => {
-            let content_type = match protocol {
-                Protocol::Query => query::CONTENT_TYPE,
-                Protocol::Json => json::CONTENT_TYPE,
-            };
-            let mut response = plain(StatusCode::OK, content_type, body.into());
+        Ok(reply) => {
+            let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+            let mut response = plain(status, protocol.content_type(), reply.body.into());
+            add_headers(&mut response, protocol.extra_headers(None));
             set_request_id(&mut response, &request_id);
             response
         }
-        Err(error) => error_response(protocol, &service, &error, &request_id),
+        Err(error) => error_response(protocol, xmlns, &error, &request_id),
     }
 }
 
@@ -192,114 +183,68 @@ struct Connection {
 
 async fn run(
     state: &AppState,
+    protocol: Protocol,
     parts: &http::request::Parts,
     body: Bytes,
     connection: Connection,
     request_id: &str,
 ) -> Outcome {
-    let (caller, signed_service, body) = match authenticate(state, parts, body, connection).await {
-        Ok(authenticated) => authenticated,
-        Err(error) => return Outcome::Unauthenticated(error),
-    };
-    let served = serve(state, &caller, &signed_service, parts, &body, request_id).await;
+    let json_style = protocol != Protocol::AwsQuery;
+    let (caller, signing_name, body) =
+        match authenticate(state, parts, body, connection, json_style).await {
+            Ok(authenticated) => authenticated,
+            Err(error) => return Outcome::Unauthenticated(error),
+        };
+    let served = serve(state, &caller, protocol, &signing_name, parts, &body, request_id).await;
     Outcome::Authenticated(Box::new(caller), served)
 }
 
-/// Decodes and dispatches a verified request.
+/// Routes a verified request through the registry and runs it.
 async fn serve(
     state: &AppState,
     caller: &Caller,
-    signed_service: &str,
+    protocol: Protocol,
+    signing_name: &str,
     parts: &http::request::Parts,
     body: &Bytes,
     request_id: &str,
 ) -> Served {
-    let envelope = match decode_envelope(parts, body, signed_service) {
-        Ok(envelope) => envelope,
-        Err((service, error)) => {
-            let operation = "unknown".into();
-            return Served { service, operation, parameters: None, result: Err(error) };
+    let route = match state.registry.route(protocol, parts, body, signing_name, request_id) {
+        Ok(route) => route,
+        Err(RouteError { service, error }) => {
+            let xmlns = service
+                .and_then(|descriptor| descriptor.xmlns())
+                .unwrap_or_else(|| state.registry.xmlns_for(Some(signing_name)));
+            return Served {
+                service: service.map_or("unknown", |descriptor| descriptor.name),
+                operation: "unknown",
+                read_only: false,
+                internal_error_code: service
+                    .map_or("InternalFailure", |descriptor| descriptor.internal_error_code),
+                xmlns,
+                parameters: None,
+                result: Err(error),
+            };
         }
     };
-    let parameters = match (&envelope.json_body, &envelope.query_params) {
-        (Some(body), _) => body.as_object().cloned(),
-        (None, Some(params)) => Some(params_map(params)),
-        _ => None,
-    };
-    // Credentials are scoped to one service; JSON targets must match it.
-    let result = if envelope.protocol == Protocol::Json && envelope.service != signed_service {
-        Err(ApiError::new(
-            "InvalidSignatureException",
-            400,
-            format!("Credential should be scoped to correct service: '{}'.", envelope.service),
-        ))
-    } else {
-        dispatch(state, caller, &envelope, request_id).await
-    };
-    Served { service: envelope.service, operation: envelope.operation, parameters, result }
-}
-
-fn params_map(params: &query::Params) -> Map<String, Value> {
-    let mut map = Map::new();
-    for name in ["UserName", "PolicyName", "AccessKeyId", "MaxItems"] {
-        if let Some(value) = params.get(name) {
-            map.insert(name.to_string(), Value::String(value.to_string()));
-        }
+    let Route { service, operation, input } = route;
+    let descriptor = service.descriptor();
+    let parameters = Some(input.audit_members(operation.audit_members));
+    let result = service.call(arca_api::Call { caller, operation, input }).await;
+    Served {
+        service: descriptor.name,
+        operation: operation.name,
+        read_only: operation.read_only,
+        internal_error_code: descriptor.internal_error_code,
+        xmlns: descriptor.xmlns().unwrap_or_default(),
+        parameters,
+        result,
     }
-    map
 }
 
-/// Decodes the verified request: JSON 1.1 when it names an `X-Amz-Target`, else Query
-/// routed by the signed scope's service. Errors carry the service to answer as.
-fn decode_envelope(
-    parts: &http::request::Parts,
-    body: &Bytes,
-    signed_service: &str,
-) -> Result<Envelope, (String, ApiError)> {
-    if let Some(target) = header(&parts.headers, "x-amz-target") {
-        let (prefix, operation) = target.split_once('.').unwrap_or((target, ""));
-        let service = match prefix {
-            kms::TARGET_PREFIX => "kms",
-            admin::TARGET_PREFIX => "arca",
-            _ => {
-                return Err((
-                    signed_service.to_string(),
-                    ApiError::new(
-                        "UnknownOperationException",
-                        400,
-                        format!("Unknown target {}", truncate(target)),
-                    ),
-                ));
-            }
-        };
-        let json_body = json::parse_body(body).map_err(|e| (service.to_string(), e))?;
-        return Ok(Envelope {
-            protocol: Protocol::Json,
-            service: service.into(),
-            operation: operation.into(),
-            json_body: Some(json_body),
-            query_params: None,
-        });
-    }
-    let service = signed_service.to_string();
-    let params = query::Params::from_request(body, parts.uri.query().unwrap_or_default())
-        .map_err(|error| (service.clone(), error))?;
-    let operation = params
-        .get("Action")
-        .ok_or_else(|| (service.clone(), ApiError::new("MissingAction", 400, "Missing Action")))?
-        .to_string();
-    Ok(Envelope {
-        protocol: Protocol::Query,
-        service,
-        operation,
-        json_body: None,
-        query_params: Some(params),
-    })
-}
-
-/// Which of the two fixed Query namespaces an error before authentication is written
-/// in: read from the unverified credential scope, so it only ever selects `sts` or not.
-fn xmlns_service(parts: &http::request::Parts) -> &'static str {
+/// The service an unauthenticated request's credential scope names, used only to pick
+/// the Query namespace of an error among the registered ones (never echoed).
+fn unverified_signing_name(parts: &http::request::Parts) -> Option<String> {
     let credential = header(&parts.headers, "authorization")
         .and_then(|auth| auth.split("Credential=").nth(1))
         .map(str::to_string)
@@ -307,11 +252,8 @@ fn xmlns_service(parts: &http::request::Parts) -> &'static str {
             form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
                 .find(|(name, _)| name == "X-Amz-Credential")
                 .map(|(_, value)| value.into_owned())
-        });
-    match credential.as_deref().and_then(|c| c.split(['/', ',']).nth(3)) {
-        Some("sts") => "sts",
-        _ => "iam",
-    }
+        })?;
+    credential.split(['/', ',']).nth(3).map(str::to_string)
 }
 
 /// A verified caller, the service its credential is scoped to, and the body to decode.
@@ -322,8 +264,8 @@ async fn authenticate(
     parts: &http::request::Parts,
     body: Bytes,
     connection: Connection,
+    json_style: bool,
 ) -> Result<Authenticated, ApiError> {
-    let json_style = parts.headers.contains_key("x-amz-target");
     let mut headers: Vec<(&str, &str)> = parts
         .headers
         .iter()
@@ -480,74 +422,6 @@ fn sigv4_error(error: &SigV4Error, json_style: bool) -> ApiError {
     }
 }
 
-async fn dispatch(
-    state: &AppState,
-    caller: &Caller,
-    envelope: &Envelope,
-    request_id: &str,
-) -> Result<Vec<u8>, ApiError> {
-    let body = envelope.json_body.clone().unwrap_or_else(|| Value::Object(Map::new()));
-    match (envelope.protocol, envelope.service.as_str()) {
-        (Protocol::Json, "kms") => kms::call(&state.kms, caller, &envelope.operation, body).await,
-        (Protocol::Json, "arca") => admin::call(state, caller, &envelope.operation, body).await,
-        (Protocol::Query, service) => {
-            let params = envelope
-                .query_params
-                .as_ref()
-                .ok_or_else(|| ApiError::new("MissingAction", 400, "Missing Action"))?;
-            let xml = match service {
-                "sts" => sts::call(caller, &envelope.operation, request_id)?,
-                "iam" => {
-                    iam::call(&state.identity, caller, &envelope.operation, params, request_id)
-                        .await?
-                }
-                other => {
-                    return Err(ApiError::new(
-                        "InvalidAction",
-                        400,
-                        format!("Service {other} is not served over the Query protocol"),
-                    ));
-                }
-            };
-            Ok(xml.into_bytes())
-        }
-        (Protocol::Json, other) => {
-            Err(ApiError::new("UnknownOperationException", 400, format!("Unknown service {other}")))
-        }
-    }
-}
-
-/// The metric label of a service: one of the fixed names this server serves.
-fn known_service(service: &str) -> &'static str {
-    match service {
-        "kms" => "kms",
-        "iam" => "iam",
-        "sts" => "sts",
-        "arca" => "arca",
-        _ => "unknown",
-    }
-}
-
-fn known_operation<'a>(service: &str, operation: &'a str) -> &'a str {
-    let known = match service {
-        "kms" => kms::is_known(operation),
-        "iam" => iam::OPERATIONS.contains(&operation),
-        "sts" => operation == "GetCallerIdentity",
-        "arca" => ["CreateAccount", "RotateRootKey", "AdvanceClock"].contains(&operation),
-        _ => false,
-    };
-    // Unknown names stay out of metric labels so that clients cannot grow them unbounded.
-    if known { operation } else { "unknown" }
-}
-
-fn internal_code(service: &str) -> &'static str {
-    match service {
-        "kms" => "KMSInternalException",
-        "iam" | "sts" => "ServiceFailure",
-        _ => "InternalFailure",
-    }
-}
-
 fn header<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok())
 }
@@ -565,20 +439,25 @@ fn set_request_id(response: &mut Response<Body>, request_id: &str) {
     }
 }
 
+fn add_headers(response: &mut Response<Body>, headers: Vec<(&'static str, String)>) {
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+}
+
+/// An error in the protocol the request came in.
 fn error_response(
     protocol: Protocol,
-    service: &str,
+    xmlns: &str,
     error: &ApiError,
     request_id: &str,
 ) -> Response<Body> {
     let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
-    let mut response = match protocol {
-        Protocol::Json => plain(status, json::CONTENT_TYPE, json::error_body(error).into()),
-        Protocol::Query => {
-            let xmlns = if service == "sts" { sts::XMLNS } else { iam::XMLNS };
-            plain(status, query::CONTENT_TYPE, query::error_body(error, xmlns, request_id).into())
-        }
-    };
+    let body = protocol.error_body(error, xmlns, request_id);
+    let mut response = plain(status, protocol.content_type(), body.into());
+    add_headers(&mut response, protocol.extra_headers(Some(error)));
     if let Ok(value) = HeaderValue::from_str(&error.code) {
         response.headers_mut().insert("x-amzn-errortype", value);
     }

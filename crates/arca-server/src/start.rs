@@ -18,7 +18,7 @@ use arca_seal::{RootKeyring, SealProvider};
 use crate::{
     config::{Config, SealProviderKind},
     metrics::Metrics,
-    serve,
+    serve, services,
     signing_cache::SigningKeyCache,
     state::AppState,
 };
@@ -267,7 +267,12 @@ impl Server {
         let listener = tokio::net::TcpListener::bind(config.server.listen).await.map_err(|e| {
             StartError::Io(format!("cannot listen on {}: {e}", config.server.listen))
         })?;
-        let state = Arc::new(AppState {
+        let state = Arc::new_cyclic(|weak| AppState {
+            registry: services::registry(services::Parts {
+                state: weak.clone(),
+                identity: Arc::clone(&identity),
+                kms: Arc::clone(&kms),
+            }),
             config,
             store,
             keyring,

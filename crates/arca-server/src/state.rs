@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use arca_api::Registry;
 use arca_gate::{Clock, Identity, audit::AuditLog};
 use arca_kms::KmsService;
 use arca_seal::RootKeyring;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub identity: Arc<Identity>,
     /// Key management.
     pub kms: Arc<KmsService>,
+    /// Every service the pipeline routes to.
+    pub registry: Registry,
     /// The audit writer.
     pub audit: AuditLog,
     /// The server clock.

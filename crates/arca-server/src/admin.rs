@@ -1,24 +1,24 @@
 //! Arca's own administrative API over AWS JSON 1.1 (`X-Amz-Target: ArcaAdmin.Operation`,
-//! SigV4 service name `arca`): account creation, root key rotation, and the test-only
-//! clock control.
+//! SigV4 service name `arca`), on the registry like every service: account creation,
+//! root key rotation, and the test-only clock control.
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
-use arca_gate::{Caller, audit::DigestKey};
-use arca_seal::{BoxError, SealedOwner};
-
-use super::iam::api_error;
-use crate::{
-    protocol::{ApiError, json},
-    state::AppState,
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Weak},
 };
 
+use serde::{Deserialize, Serialize};
+
+use arca_api::{ApiError, Binding, Call, Descriptor, Operation as Row, Reply, Service};
+use arca_gate::{Caller, CrossAccount, audit::DigestKey};
+use arca_iam::identity_error;
+use arca_seal::{BoxError, SealedOwner};
+
+use crate::state::AppState;
+
 /// The audit digest signing key as a [`SealedOwner`] (its private key is sealed under
-/// the root key), so that root-key retirement counts it.
-struct AuditDigestKey<'a>(&'a DigestKey);
+/// the root key), so that a rotation re-wraps it and retirement counts it.
+pub(crate) struct AuditDigestKey<'a>(pub(crate) &'a DigestKey);
 
 #[async_trait::async_trait]
 impl SealedOwner for AuditDigestKey<'_> {
@@ -26,13 +26,59 @@ impl SealedOwner for AuditDigestKey<'_> {
         "audit digest key"
     }
 
+    async fn rewrap(&self) -> Result<usize, BoxError> {
+        Ok(self.0.rewrap().await?)
+    }
+
     async fn count_by_root_version(&self) -> Result<BTreeMap<u32, u64>, BoxError> {
         Ok(self.0.count_sealed_by_root_version().await?)
     }
 }
 
-/// The target prefix of admin calls.
-pub const TARGET_PREFIX: &str = "ArcaAdmin";
+const fn row(name: &'static str, action: &'static str, read_only: bool) -> Row {
+    Row {
+        name,
+        action,
+        read_only,
+        cross_account: CrossAccount::SameAccountOnly,
+        audit_members: &["Name", "Seconds"],
+    }
+}
+
+static OPERATIONS: [Row; 3] = [
+    row("CreateAccount", "arca:CreateAccount", false),
+    row("RotateRootKey", "arca:RotateRootKey", false),
+    row("AdvanceClock", "arca:AdvanceClock", false),
+];
+
+/// The admin API as the registry sees it.
+pub static DESCRIPTOR: Descriptor = Descriptor {
+    name: "arca",
+    signing_names: &["arca"],
+    bindings: &[Binding::AwsJson { target_prefix: "ArcaAdmin" }],
+    internal_error_code: "InternalFailure",
+    operations: &OPERATIONS,
+};
+
+/// The admin API on the registry. It reaches the whole server (every registered
+/// owner of sealed values, the job runner), so it holds the state weakly: the state
+/// holds the registry that holds it.
+pub(crate) struct AdminApi(pub(crate) Weak<AppState>);
+
+#[async_trait::async_trait]
+impl Service for AdminApi {
+    fn descriptor(&self) -> &'static Descriptor {
+        &DESCRIPTOR
+    }
+
+    async fn call(&self, call: Call<'_>) -> Result<Reply, ApiError> {
+        let state: Arc<AppState> = self
+            .0
+            .upgrade()
+            .ok_or_else(|| ApiError::new("InternalFailure", 500, "The server is stopping"))?;
+        run(&state, call).await
+    }
+}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -80,20 +126,18 @@ fn require_bootstrap_admin(caller: &Caller, operation: &str) -> Result<(), ApiEr
 }
 
 /// Runs one admin operation.
-pub async fn call(
-    state: &AppState,
-    caller: &Caller,
-    operation: &str,
-    body: Value,
-) -> Result<Vec<u8>, ApiError> {
+async fn run(state: &AppState, call: Call<'_>) -> Result<Reply, ApiError> {
+    let Call { caller, operation, input } = call;
+    let operation = operation.name;
     match operation {
         "CreateAccount" => {
-            let input: CreateAccountRequest = json::input(body)?;
-            let name = input.name.ok_or_else(|| {
+            let request: CreateAccountRequest = input.decode()?;
+            let name = request.name.ok_or_else(|| {
                 ApiError::new("ValidationException", 400, "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
             })?;
-            let account = state.identity.create_account(caller, &name).await.map_err(api_error)?;
-            json::output(&CreateAccountResponse {
+            let account =
+                state.identity.create_account(caller, &name).await.map_err(identity_error)?;
+            input.reply(&CreateAccountResponse {
                 account_id: account.account_id,
                 user_name: account.user_name,
                 arn: account.arn,
@@ -115,17 +159,20 @@ pub async fn call(
                     "Root key rotation failed; see the server log.",
                 )
             };
-            let version = state.keyring.rotate().await.map_err(|e| internal(&e))?;
-            let key_versions = state.kms.rewrap_all().await.map_err(|e| internal(&e))?;
-            let access_keys = state.identity.rewrap_all().await.map_err(|e| internal(&e))?;
-            // The audit digest signing key is sealed under the root key too.
-            state.audit.digest_key().rewrap().await.map_err(|e| internal(&e))?;
-            // Every owner of sealed values is counted; retirement is refused while any
-            // value still names an old version (e.g. a key created on a node that had
-            // not yet seen the rotation), so nothing sealed is ever lost.
             let digest_key = AuditDigestKey(state.audit.digest_key());
-            let owners: [&dyn SealedOwner; 3] = [&*state.kms, &*state.identity, &digest_key];
-            let retired = match state.keyring.retire_older(&owners).await {
+            let mut owners: Vec<&dyn SealedOwner> = vec![&digest_key];
+            for service in state.registry.services() {
+                owners.extend(service.sealed_owners());
+            }
+            // Every registered owner re-wraps; retirement is refused while any value
+            // still names an old version (e.g. one sealed on a node that had not yet
+            // seen the rotation), so nothing sealed is ever lost.
+            let rotation = state.keyring.rotate_all(&owners).await.map_err(|e| internal(&e))?;
+            let version = rotation.version;
+            let rewrapped = |name: &str| {
+                rotation.rewrapped.iter().filter(|(owner, _)| *owner == name).map(|(_, n)| n).sum()
+            };
+            let retired = match rotation.retired {
                 Ok(retired) => retired,
                 Err(error @ arca_seal::SealError::VersionInUse { .. }) => {
                     tracing::warn!(%error, "old root key versions kept");
@@ -139,11 +186,11 @@ pub async fn call(
                 }
                 Err(error) => return Err(internal(&error)),
             };
-            tracing::info!(version, key_versions, access_keys, retired, "root key rotated");
-            json::output(&RotateRootKeyResponse {
+            tracing::info!(version, ?rotation.rewrapped, retired, "root key rotated");
+            input.reply(&RotateRootKeyResponse {
                 root_key_version: version,
-                rewrapped_key_versions: key_versions,
-                rewrapped_access_keys: access_keys,
+                rewrapped_key_versions: rewrapped("KMS key material"),
+                rewrapped_access_keys: rewrapped("access-key secret"),
                 retired_root_keys: retired,
             })
         }
@@ -156,8 +203,8 @@ pub async fn call(
                     "The clock can be moved only on a server started with --danger-clock-offset.",
                 ));
             }
-            let input: AdvanceClockRequest = json::input(body)?;
-            let seconds = input.seconds.unwrap_or(0);
+            let request: AdvanceClockRequest = input.decode()?;
+            let seconds = request.seconds.unwrap_or(0);
             if !(0..=10 * 366 * 86_400).contains(&seconds) {
                 return Err(ApiError::new(
                     "ValidationException",
@@ -167,12 +214,8 @@ pub async fn call(
             }
             state.clock.advance_ms(seconds * 1000);
             state.run_jobs_now().await;
-            json::output(&serde_json::json!({ "OffsetSeconds": state.clock.offset_ms() / 1000 }))
+            input.reply(&serde_json::json!({ "OffsetSeconds": state.clock.offset_ms() / 1000 }))
         }
-        other => Err(ApiError::new(
-            "UnknownOperationException",
-            400,
-            format!("Operation {other} is not supported."),
-        )),
+        other => Err(ApiError::unknown_operation(other)),
     }
 }

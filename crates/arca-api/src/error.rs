@@ -1,11 +1,7 @@
-//! The AWS wire protocols: how requests are decoded and answers and errors encoded.
-//! Services never see any of this.
+//! An error as the client sees it, whatever the protocol.
 
-pub mod json;
-pub mod query;
-pub mod xml;
-
-/// An error as the client will see it: AWS error code, message and HTTP status.
+/// An AWS error: code, message and HTTP status. The fault side (client or server) follows
+/// from the status, as in AWS's models.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     /// The AWS error code (`NotFoundException`, `SignatureDoesNotMatch`, ...).
@@ -26,13 +22,18 @@ impl ApiError {
     pub fn is_client_error(&self) -> bool {
         self.status < 500
     }
+
+    /// The request named an operation the service does not serve.
+    pub fn unknown_operation(operation: &str) -> Self {
+        Self::new(
+            "UnknownOperationException",
+            400,
+            format!("Operation {} is not supported.", truncate(operation)),
+        )
+    }
 }
 
-/// Which wire protocol a request arrived in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    /// AWS JSON 1.1 (`X-Amz-Target`).
-    Json,
-    /// AWS Query (form body, XML answers).
-    Query,
+/// Caps client-supplied text echoed in an error message.
+pub fn truncate(value: &str) -> String {
+    value.chars().take(64).collect()
 }

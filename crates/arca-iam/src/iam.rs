@@ -1,18 +1,19 @@
 //! The IAM subset over the Query protocol (`Action=CreateUser&Version=2010-05-08`).
 
-use arca_gate::{Caller, Identity, IdentityError, UserInfo};
+use std::sync::Arc;
 
-use crate::protocol::{
-    ApiError,
-    query::{self, Params},
-    xml::XmlWriter,
+use arca_api::{
+    ApiError, Binding, Call, Descriptor, Input, Operation as Row, Reply, Service,
+    wire::{query::Params, xml::XmlWriter},
 };
+use arca_gate::{Caller, CrossAccount, Identity, IdentityError, UserInfo};
+use arca_seal::SealedOwner;
 
 /// IAM's XML namespace.
 pub const XMLNS: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 
 /// The one mapping from identity errors to what IAM clients see.
-pub fn api_error(error: IdentityError) -> ApiError {
+pub fn identity_error(error: IdentityError) -> ApiError {
     ApiError::new(error.code(), error.status(), error.to_string())
 }
 
@@ -48,48 +49,89 @@ fn max_items(params: &Params) -> Result<usize, ApiError> {
     }
 }
 
-/// Names of the operations served (for metrics labels).
-pub const OPERATIONS: &[&str] = &[
-    "CreateUser",
-    "GetUser",
-    "ListUsers",
-    "DeleteUser",
-    "CreateAccessKey",
-    "ListAccessKeys",
-    "DeleteAccessKey",
-    "PutUserPolicy",
-    "GetUserPolicy",
-    "DeleteUserPolicy",
-    "ListUserPolicies",
+/// Request members safe to record in the audit log (never a policy document).
+const AUDIT_MEMBERS: &[&str] = &["UserName", "PolicyName", "AccessKeyId", "MaxItems"];
+
+const fn row(name: &'static str, action: &'static str, read_only: bool) -> Row {
+    // IAM is global to an account: nothing reaches another account's users.
+    Row {
+        name,
+        action,
+        read_only,
+        cross_account: CrossAccount::SameAccountOnly,
+        audit_members: AUDIT_MEMBERS,
+    }
+}
+
+/// Every IAM operation Arca serves.
+static OPERATIONS: [Row; 11] = [
+    row("CreateUser", "iam:CreateUser", false),
+    row("GetUser", "iam:GetUser", true),
+    row("ListUsers", "iam:ListUsers", true),
+    row("DeleteUser", "iam:DeleteUser", false),
+    row("CreateAccessKey", "iam:CreateAccessKey", false),
+    row("ListAccessKeys", "iam:ListAccessKeys", true),
+    row("DeleteAccessKey", "iam:DeleteAccessKey", false),
+    row("PutUserPolicy", "iam:PutUserPolicy", false),
+    row("GetUserPolicy", "iam:GetUserPolicy", true),
+    row("DeleteUserPolicy", "iam:DeleteUserPolicy", false),
+    row("ListUserPolicies", "iam:ListUserPolicies", true),
 ];
 
+/// IAM as the registry sees it.
+pub static DESCRIPTOR: Descriptor = Descriptor {
+    name: "iam",
+    signing_names: &["iam"],
+    bindings: &[Binding::AwsQuery { xmlns: XMLNS }],
+    internal_error_code: "ServiceFailure",
+    operations: &OPERATIONS,
+};
+
+/// The IAM service on the registry.
+pub struct IamApi(pub Arc<Identity>);
+
+#[async_trait::async_trait]
+impl Service for IamApi {
+    fn descriptor(&self) -> &'static Descriptor {
+        &DESCRIPTOR
+    }
+
+    async fn call(&self, call: Call<'_>) -> Result<Reply, ApiError> {
+        run(&self.0, call.caller, call.operation.name, &call.input).await
+    }
+
+    fn sealed_owners(&self) -> Vec<&dyn SealedOwner> {
+        vec![&*self.0]
+    }
+}
+
 /// Runs one IAM action and returns the XML answer.
-pub async fn call(
+async fn run(
     identity: &Identity,
     caller: &Caller,
     action: &str,
-    params: &Params,
-    request_id: &str,
-) -> Result<String, ApiError> {
-    let respond = |body: &dyn Fn(&mut XmlWriter)| query::response(action, XMLNS, request_id, body);
+    input: &Input<'_>,
+) -> Result<Reply, ApiError> {
+    let params = input.params()?;
+    let respond = |body: &dyn Fn(&mut XmlWriter)| input.reply_xml(body);
     match action {
         "CreateUser" => {
             let user = identity
                 .create_user(caller, params.required("UserName")?)
                 .await
-                .map_err(api_error)?;
+                .map_err(identity_error)?;
             Ok(respond(&|xml| write_user(xml, &user)))
         }
         "GetUser" => {
             let user =
-                identity.get_user(caller, params.get("UserName")).await.map_err(api_error)?;
+                identity.get_user(caller, params.get("UserName")).await.map_err(identity_error)?;
             Ok(respond(&|xml| write_user(xml, &user)))
         }
         "ListUsers" => {
             let (users, marker) = identity
                 .list_users(caller, params.get("Marker"), max_items(params)?)
                 .await
-                .map_err(api_error)?;
+                .map_err(identity_error)?;
             Ok(respond(&|xml| {
                 xml.open("Users", None);
                 for user in &users {
@@ -105,14 +147,17 @@ pub async fn call(
             }))
         }
         "DeleteUser" => {
-            identity.delete_user(caller, params.required("UserName")?).await.map_err(api_error)?;
-            Ok(empty(action, request_id))
+            identity
+                .delete_user(caller, params.required("UserName")?)
+                .await
+                .map_err(identity_error)?;
+            Ok(input.reply_xml_empty())
         }
         "CreateAccessKey" => {
             let key = identity
                 .create_access_key(caller, params.get("UserName"))
                 .await
-                .map_err(api_error)?;
+                .map_err(identity_error)?;
             Ok(respond(&|xml| {
                 xml.open("AccessKey", None)
                     .element("UserName", &key.user_name)
@@ -132,7 +177,7 @@ pub async fn call(
             let keys = identity
                 .list_access_keys(caller, params.get("UserName"))
                 .await
-                .map_err(api_error)?;
+                .map_err(identity_error)?;
             Ok(respond(&|xml| {
                 xml.open("AccessKeyMetadata", None);
                 for key in &keys {
@@ -150,8 +195,8 @@ pub async fn call(
             identity
                 .delete_access_key(caller, params.get("UserName"), params.required("AccessKeyId")?)
                 .await
-                .map_err(api_error)?;
-            Ok(empty(action, request_id))
+                .map_err(identity_error)?;
+            Ok(input.reply_xml_empty())
         }
         "PutUserPolicy" => {
             identity
@@ -162,8 +207,8 @@ pub async fn call(
                     params.required("PolicyDocument")?,
                 )
                 .await
-                .map_err(api_error)?;
-            Ok(empty(action, request_id))
+                .map_err(identity_error)?;
+            Ok(input.reply_xml_empty())
         }
         "GetUserPolicy" => {
             let user_name = params.required("UserName")?;
@@ -171,7 +216,7 @@ pub async fn call(
             let document = identity
                 .get_user_policy(caller, user_name, policy_name)
                 .await
-                .map_err(api_error)?;
+                .map_err(identity_error)?;
             // IAM returns the document URL-encoded.
             let encoded: String = form_urlencoded::byte_serialize(document.as_bytes())
                 .collect::<String>()
@@ -190,14 +235,14 @@ pub async fn call(
                     params.required("PolicyName")?,
                 )
                 .await
-                .map_err(api_error)?;
-            Ok(empty(action, request_id))
+                .map_err(identity_error)?;
+            Ok(input.reply_xml_empty())
         }
         "ListUserPolicies" => {
             let names = identity
                 .list_user_policies(caller, params.required("UserName")?)
                 .await
-                .map_err(api_error)?;
+                .map_err(identity_error)?;
             Ok(respond(&|xml| {
                 xml.open("PolicyNames", None);
                 for name in &names {
@@ -220,13 +265,4 @@ fn write_user_fields(xml: &mut XmlWriter, user: &UserInfo) {
         .element("UserId", &user.user_id)
         .element("Arn", &user.arn)
         .element("CreateDate", &iso_time(user.create_date));
-}
-
-/// An answer with no result members: IAM sends only the metadata.
-fn empty(action: &str, request_id: &str) -> String {
-    let mut xml = XmlWriter::new();
-    xml.open(&format!("{action}Response"), Some(XMLNS));
-    xml.open("ResponseMetadata", None).element("RequestId", request_id).close("ResponseMetadata");
-    xml.close(&format!("{action}Response"));
-    xml.finish()
 }

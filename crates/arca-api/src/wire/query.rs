@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use super::{ApiError, xml::XmlWriter};
+use super::xml::XmlWriter;
+use crate::ApiError;
 
 /// The content type of answers.
 pub const CONTENT_TYPE: &str = "text/xml";

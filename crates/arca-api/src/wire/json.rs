@@ -1,13 +1,16 @@
-//! AWS JSON 1.1: `POST /` with `X-Amz-Target: Prefix.Operation` and a JSON body;
-//! errors as `{"__type": "...", "message": "..."}`.
+//! AWS JSON 1.0 and 1.1: `POST /` with `X-Amz-Target: Prefix.Operation` and a JSON
+//! body; errors as `{"__type": "...", "message": "..."}`.
 
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
-use super::ApiError;
+use crate::ApiError;
 
-/// The content type of requests and answers.
+/// The content type of JSON 1.1 requests and answers.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+/// The content type of JSON 1.0 requests and answers.
+pub const CONTENT_TYPE_1_0: &str = "application/x-amz-json-1.0";
 
 /// Parses a request body; an empty body is an empty object, as AWS accepts.
 pub fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
@@ -33,6 +36,13 @@ fn serialization_error() -> ApiError {
 pub fn input<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {
     serde_json::from_value(body).map_err(|error| {
         // serde's message names the member and the expected type, never the value.
+        ApiError::new("SerializationException", 400, format!("Invalid request: {error}"))
+    })
+}
+
+/// Turns the parsed body into an operation's typed input without copying it.
+pub fn input_ref<T: DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
+    T::deserialize(body).map_err(|error| {
         ApiError::new("SerializationException", 400, format!("Invalid request: {error}"))
     })
 }

@@ -1,0 +1,33 @@
+//! The contract between Arca's server and its services.
+//!
+//! A service is a crate that implements [`Service`] and describes itself with a
+//! static [`Descriptor`]: its signing names, the wire protocols it is bound to, the
+//! AWS error codes it answers with, and an operation table (name, IAM action,
+//! read-only or mutating, cross-account use, the request members the audit log may
+//! keep). The server's pipeline reads only these tables: routing, metric labels,
+//! audit records and error encoding come from them, so no service or operation name
+//! is matched anywhere else.
+//!
+//! The wire protocols live in [`wire`], each decoded and encoded in one place. A
+//! service sees an [`Input`] it decodes into its typed request and answers through
+//! [`Input::reply`], which encodes in the protocol the request came in.
+//!
+//! ```text
+//! static DESCRIPTOR: Descriptor = Descriptor { name: "kms", .. };
+//! impl Service for KmsApi {
+//!     fn descriptor(&self) -> &'static Descriptor { &DESCRIPTOR }
+//!     async fn call(&self, call: Call<'_>) -> Result<Reply, ApiError> { .. }
+//! }
+//! ```
+
+mod error;
+mod input;
+mod registry;
+mod service;
+pub mod wire;
+
+pub use error::ApiError;
+pub use input::{Input, Reply};
+pub use registry::{Registry, Route, RouteError};
+pub use service::{Binding, Call, Descriptor, Operation, Service};
+pub use wire::Protocol;

@@ -1,0 +1,113 @@
+//! What a service declares about itself, and the one call every operation goes through.
+
+use arca_gate::{Caller, CrossAccount};
+use arca_seal::SealedOwner;
+
+use crate::{ApiError, Input, Reply, wire::rest_json::HttpRoute};
+
+/// How a service is reached on the wire. A service may have several bindings (ACM PCA:
+/// RPC v2 CBOR and JSON 1.1); a request is answered in the one it came in.
+#[derive(Debug)]
+pub enum Binding {
+    /// AWS JSON 1.0 or 1.1: `X-Amz-Target: {target_prefix}.{Operation}`.
+    AwsJson {
+        /// e.g. `TrentService`.
+        target_prefix: &'static str,
+    },
+    /// AWS Query: routed by the signing name, `Action={Operation}`.
+    AwsQuery {
+        /// The XML namespace of answers and errors.
+        xmlns: &'static str,
+    },
+    /// REST-JSON: one route per operation.
+    RestJson {
+        /// The routes.
+        routes: &'static [HttpRoute],
+    },
+    /// Smithy RPC v2 CBOR: `/service/{service_shape}/operation/{Operation}`.
+    RpcV2Cbor {
+        /// The service shape's name in the model, e.g. `ACMPrivateCA`.
+        service_shape: &'static str,
+    },
+}
+
+/// One row of a service's operation table.
+#[derive(Debug)]
+pub struct Operation {
+    /// The operation's name in the AWS model.
+    pub name: &'static str,
+    /// The IAM action it is authorised as (`kms:Encrypt`); empty when it needs none
+    /// (STS GetCallerIdentity).
+    pub action: &'static str,
+    /// True when it changes nothing (CloudTrail's `readOnly`).
+    pub read_only: bool,
+    /// Whether AWS lets it act on a resource of another account.
+    pub cross_account: CrossAccount,
+    /// The request members the audit log may keep, as named on the wire. Everything
+    /// else (plaintexts, secrets, passwords, key material) never reaches the log.
+    pub audit_members: &'static [&'static str],
+}
+
+/// Everything the platform needs to know about a service, as static data.
+#[derive(Debug)]
+pub struct Descriptor {
+    /// The name used in metric labels, audit events (`{name}.amazonaws.com`) and logs.
+    pub name: &'static str,
+    /// The SigV4 signing names a request for it may be scoped to.
+    pub signing_names: &'static [&'static str],
+    /// How it is reached.
+    pub bindings: &'static [Binding],
+    /// The code of an internal failure (`KMSInternalException`, `ServiceFailure`, ...).
+    pub internal_error_code: &'static str,
+    /// Every operation it serves.
+    pub operations: &'static [Operation],
+}
+
+impl Descriptor {
+    /// The table row of an operation this service serves.
+    pub fn operation(&self, name: &str) -> Option<&'static Operation>
+    where
+        Self: 'static,
+    {
+        self.operations.iter().find(|operation| operation.name == name)
+    }
+
+    /// The Query namespace, when the service speaks Query.
+    pub fn xmlns(&self) -> Option<&'static str> {
+        self.bindings.iter().find_map(|binding| match binding {
+            Binding::AwsQuery { xmlns } => Some(*xmlns),
+            _ => None,
+        })
+    }
+
+    /// True when `signing_name` may sign requests for this service.
+    pub fn signs_as(&self, signing_name: &str) -> bool {
+        self.signing_names.contains(&signing_name)
+    }
+}
+
+/// One operation call: who asks, for what, with what.
+pub struct Call<'a> {
+    /// The authenticated caller.
+    pub caller: &'a Caller,
+    /// The operation's table row.
+    pub operation: &'static Operation,
+    /// The request, decoded as far as the protocol goes.
+    pub input: Input<'a>,
+}
+
+/// A service on the registry.
+#[async_trait::async_trait]
+pub trait Service: Send + Sync {
+    /// The service's static description.
+    fn descriptor(&self) -> &'static Descriptor;
+
+    /// Runs one operation of the table.
+    async fn call(&self, call: Call<'_>) -> Result<Reply, ApiError>;
+
+    /// What the service keeps sealed under the root key, so that a root-key rotation
+    /// re-wraps it and retirement counts it.
+    fn sealed_owners(&self) -> Vec<&dyn SealedOwner> {
+        Vec::new()
+    }
+}

@@ -1,0 +1,27 @@
+//! The services this server runs: one registration line each. Adding a service is a
+//! crate that implements [`arca_api::Service`] and a line here.
+
+use std::sync::{Arc, Weak};
+
+use arca_api::Registry;
+use arca_gate::Identity;
+use arca_kms::KmsService;
+
+use crate::{admin::AdminApi, state::AppState};
+
+/// What the services are built from.
+pub(crate) struct Parts {
+    pub(crate) state: Weak<AppState>,
+    pub(crate) identity: Arc<Identity>,
+    pub(crate) kms: Arc<KmsService>,
+}
+
+/// The registry of every service.
+pub(crate) fn registry(parts: Parts) -> Registry {
+    let mut registry = Registry::new();
+    registry.register(Arc::new(arca_kms::KmsApi(parts.kms)));
+    registry.register(Arc::new(arca_iam::IamApi(parts.identity)));
+    registry.register(Arc::new(arca_iam::StsApi));
+    registry.register(Arc::new(AdminApi(parts.state)));
+    registry
+}
