@@ -34,8 +34,8 @@ def free_port() -> int:
 
 
 class ArcaServer:
-    """A running `arca server --dev` in its own data directory, or `arca server --config
-    FILE` when a `server_config` is given (`--dev` refuses one)."""
+    """A running `arca server --dev` in its own data directory, with `--config FILE` over
+    the dev defaults when a `server_config` is given."""
 
     def __init__(self, data_dir: pathlib.Path, extra_args=(), env=None, server_config=None):
         self.data_dir = data_dir
@@ -51,7 +51,7 @@ class ArcaServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [arca_bin(), "server", *(["--config", str(self.server_config)] if self.server_config else ["--dev"]),
+            [arca_bin(), "server", "--dev", *(["--config", str(self.server_config)] if self.server_config else []),
              "--data-dir", str(self.data_dir),
              "--listen", f"127.0.0.1:{self.port}", *self.extra_args],
             stdout=log, stderr=subprocess.STDOUT, env=self.env,

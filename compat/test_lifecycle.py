@@ -189,3 +189,24 @@ def test_metrics_and_graceful_shutdown(tmp_path):
     assert "arca_request_duration_seconds_bucket" in text
     server.stop(signal.SIGTERM)
     assert server.process.returncode == 0
+
+
+def test_dev_with_a_config_file_takes_the_file_over_the_dev_defaults(tmp_path):
+    config = tmp_path / "arca.toml"
+    config.write_text('[server]\nregions = ["us-east-1", "eu-west-3"]\n')
+    server = ArcaServer(tmp_path / "data", server_config=config).start()
+    try:
+        # A region only the file adds is served; the dev defaults fill in the rest.
+        assert server.client("sts", region="eu-west-3").get_caller_identity()["Account"]
+    finally:
+        server.stop()
+
+
+def test_an_unknown_key_is_refused_with_its_name_and_line(tmp_path):
+    config = tmp_path / "arca.toml"
+    config.write_text('[server]\nregions = ["us-east-1"]\nlisten_on = "x"\n')
+    result = subprocess.run([arca_bin(), "server", "--dev", "--config", str(config),
+                             "--data-dir", str(tmp_path / "data")],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert "listen_on" in result.stderr and "line 3" in result.stderr, result.stderr

