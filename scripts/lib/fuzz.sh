@@ -4,33 +4,71 @@
 #
 # CI must judge the change, not the luck of the draw: each target runs a fixed number of
 # inputs from a fixed seed (ARCA_FUZZ_SEED, default 1), so a run finds the same inputs on
-# every machine, capped at ARCA_FUZZ_SECONDS (default 20) for slow ones. Exploratory
-# campaigns (a random seed, hours) run outside CI; what they find is fixed and its input
-# added to the corpus, which the ordinary tests replay.
+# every machine. Time caps guard against slow machines: all targets together fuzz for at
+# most ARCA_FUZZ_TOTAL_SECONDS (default 90), each target getting an equal share of what
+# is left when it starts (time a fast target leaves unused goes to the later ones), and
+# at most ARCA_FUZZ_SECONDS if that is set. Building a target does not count against the
+# cap. Exploratory campaigns (a random seed, hours) run outside CI; what they find is
+# fixed and its input added to the corpus, which the ordinary tests replay.
+
+# crate:target:runs, the runs sized to about ten seconds on the 2-core CI machine.
+FUZZ_SPECS=(arca-sigv4:parse_auth:200000 arca-kms:json_request:100000
+  arca-kms:ciphertext_blob:2000000 arca-scan:extract:25000)
+
+# The seconds target number `left` (of the remaining ones) may fuzz, given `used`
+# seconds of the `total` already spent and an optional per-target `ceiling`; never
+# below 1 (libFuzzer reads -max_total_time=0 as "no limit").
+fuzz_share() {
+  local total=$1 used=$2 left=$3 ceiling=${4:-}
+  local share=$(((total - used) / left))
+  if [ -n "$ceiling" ] && [ "$share" -gt "$ceiling" ]; then share=$ceiling; fi
+  if [ "$share" -lt 1 ]; then share=1; fi
+  echo "$share"
+}
 
 fuzz_briefly() {
-  local seconds="${ARCA_FUZZ_SECONDS:-20}" seed="${ARCA_FUZZ_SEED:-1}"
+  local total="${ARCA_FUZZ_TOTAL_SECONDS:-90}" ceiling="${ARCA_FUZZ_SECONDS:-}"
+  local seed="${ARCA_FUZZ_SEED:-1}"
   if ! command -v cargo-fuzz >/dev/null 2>&1; then
     cargo install --locked -q cargo-fuzz
   fi
-  local spec crate rest target runs dir
-  # crate:target:runs, the runs sized to about ten seconds on the 2-core CI machine.
-  for spec in arca-sigv4:parse_auth:200000 arca-kms:json_request:100000 \
-      arca-kms:ciphertext_blob:2000000 arca-scan:extract:25000; do
+  local spec crate rest target runs dir scratch log share began took
+  local used=0 left=${#FUZZ_SPECS[@]} build_seconds=0 report=()
+  for spec in "${FUZZ_SPECS[@]}"; do
     crate="${spec%%:*}" rest="${spec#*:}"
     target="${rest%%:*}" runs="${rest##*:}"
     dir="crates/$crate/fuzz"
+    log="target/fuzz-$target.log"
+
+    # Build first, so that compiling (each fuzz dir is a workspace of its own) does not
+    # eat the fuzzing time.
+    began=$(date +%s)
+    if ! RUSTC_BOOTSTRAP=1 cargo fuzz build --fuzz-dir "$dir" "$target" >"$log" 2>&1; then
+      tail -n 40 "$log" >&2
+      echo "fuzz $target: build failed" >&2
+      return 1
+    fi
+    took=$(($(date +%s) - began))
+    build_seconds=$((build_seconds + took))
+
     # Fuzz into a scratch copy of the corpus so that new inputs do not dirty the checkout.
-    local scratch="target/fuzz-corpus/$target"
+    scratch="target/fuzz-corpus/$target"
     rm -rf "$scratch" && mkdir -p "$scratch" && cp "$dir/corpus/$target"/* "$scratch"/
-    echo "fuzz $target: $runs runs from seed $seed (at most ${seconds}s)"
-    local log="target/fuzz-$target.log"
+    share=$(fuzz_share "$total" "$used" "$left" "$ceiling")
+    echo "fuzz $target: built in ${took}s; $runs runs from seed $seed (at most ${share}s)"
+    began=$(date +%s)
     if ! RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir "$dir" "$target" "$scratch" -- \
-        -seed="$seed" -runs="$runs" -max_total_time="$seconds" >"$log" 2>&1; then
+        -seed="$seed" -runs="$runs" -max_total_time="$share" >>"$log" 2>&1; then
       tail -n 40 "$log" >&2
       echo "fuzz $target failed (crash inputs in $dir/artifacts/$target)" >&2
       return 1
     fi
-    grep -E "^Done [0-9]+ runs" "$log"
+    took=$(($(date +%s) - began))
+    used=$((used + took)) left=$((left - 1))
+    grep -E "^Done [0-9]+ runs" "$log" || echo "fuzz $target: stopped at the time cap"
+    echo "fuzz $target: fuzzed for ${took}s"
+    report+=("$(printf '  %-16s %4ss' "$target" "$took")")
   done
+  printf 'fuzz: %ss fuzzing (cap %ss), %ss building\n' "$used" "$total" "$build_seconds"
+  printf '%s\n' "${report[@]}"
 }
