@@ -75,6 +75,12 @@ impl Registry {
                 assert!(!clash, "services {} and {} share a binding", old.name, new.name);
             }
         }
+        for kind in service.job_kinds() {
+            assert!(
+                self.services.iter().all(|existing| !existing.job_kinds().contains(kind)),
+                "job kind {kind} registered twice"
+            );
+        }
         self.services.push(service);
     }
 
@@ -86,6 +92,14 @@ impl Registry {
     /// The service of a given name.
     pub fn service(&self, name: &str) -> Option<&Arc<dyn Service>> {
         self.services.iter().find(|service| service.descriptor().name == name)
+    }
+
+    /// Every registered job kind, and the service that runs it.
+    pub fn job_kinds(&self) -> Vec<(&'static str, &Arc<dyn Service>)> {
+        self.services
+            .iter()
+            .flat_map(|service| service.job_kinds().iter().map(move |kind| (*kind, service)))
+            .collect()
     }
 
     /// The metric label of a service name: its registered name, or `unknown`.

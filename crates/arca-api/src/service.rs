@@ -2,6 +2,7 @@
 
 use arca_gate::{Caller, CrossAccount};
 use arca_seal::SealedOwner;
+use arca_store::Job;
 
 use crate::{ApiError, Input, Reply, wire::rest_json::HttpRoute};
 
@@ -109,5 +110,21 @@ pub trait Service: Send + Sync {
     /// re-wraps it and retirement counts it.
     fn sealed_owners(&self) -> Vec<&dyn SealedOwner> {
         Vec::new()
+    }
+
+    /// The kinds of background job this service runs. The platform's one runner claims
+    /// only registered kinds, so no service leases another's jobs.
+    fn job_kinds(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Runs one claimed job of one of [`Self::job_kinds`] and finishes it in the store
+    /// when its work is done; on an error the job runs again once its lease ends.
+    async fn run_job(&self, job: &Job) -> Result<(), ApiError> {
+        Err(ApiError::new(
+            "InternalFailure",
+            500,
+            format!("service {} runs no jobs of kind {}", self.descriptor().name, job.kind),
+        ))
     }
 }

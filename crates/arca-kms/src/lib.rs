@@ -40,4 +40,4 @@ pub mod wire;
 pub use error::KmsError;
 pub use policy_text::default_key_policy;
 pub use registration::{DESCRIPTOR, KmsApi};
-pub use service::{DELETE_JOB, KmsService, ROTATE_JOB};
+pub use service::{DELETE_JOB, JOB_KINDS, KmsService, ROTATE_JOB};

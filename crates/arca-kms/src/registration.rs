@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use arca_api::{ApiError, Binding, Call, Descriptor, Operation as Row, Reply, Service};
 use arca_seal::SealedOwner;
+use arca_store::Job;
 
 use crate::{KmsError, KmsService, operation::Operation};
 
@@ -161,6 +162,14 @@ impl Service for KmsApi {
 
     fn sealed_owners(&self) -> Vec<&dyn SealedOwner> {
         vec![&*self.0]
+    }
+
+    fn job_kinds(&self) -> &'static [&'static str] {
+        crate::JOB_KINDS
+    }
+
+    async fn run_job(&self, job: &Job) -> Result<(), ApiError> {
+        self.0.run_job(job).await.map_err(api_error)
     }
 }
 

@@ -34,17 +34,48 @@ pub struct AppState {
     pub signing_keys: SigningKeyCache,
 }
 
+/// How long a claimed job stays leased to this node.
+const JOB_LEASE_MS: i64 = 60_000;
+
+/// Jobs claimed at a time.
+const JOB_BATCH: usize = 32;
+
 impl AppState {
-    /// Runs every due background job once (after the clock moves in tests, and on a timer).
+    /// Runs every due background job of every registered kind once (after the clock
+    /// moves in tests, and on a timer). Jobs are claimed from the store, so on several
+    /// nodes each runs once; each goes to the service that registered its kind.
     pub async fn run_jobs_now(&self) {
+        let owners = self.registry.job_kinds();
+        let kinds: Vec<&str> = owners.iter().map(|(kind, _)| *kind).collect();
         loop {
-            match self.kms.run_due_jobs().await {
-                Ok(0) => break,
-                Ok(_) => continue,
-                Err(error) => {
-                    tracing::warn!(code = error.code(), "background jobs failed");
-                    break;
+            let now = self.clock.now_ms();
+            let jobs =
+                match self.store.claim_due_jobs(now, now + JOB_LEASE_MS, &kinds, JOB_BATCH).await {
+                    Ok(jobs) => jobs,
+                    Err(error) => {
+                        tracing::warn!(%error, "claiming background jobs failed");
+                        return;
+                    }
+                };
+            let mut finished = 0;
+            for job in &jobs {
+                let Some((_, service)) = owners.iter().find(|(kind, _)| *kind == job.kind) else {
+                    continue;
+                };
+                match service.run_job(job).await {
+                    Ok(()) => finished += 1,
+                    Err(error) => tracing::warn!(
+                        job = %job.id,
+                        service = service.descriptor().name,
+                        code = error.code,
+                        "background job failed; it runs again when its lease ends"
+                    ),
                 }
+            }
+            // A full batch may mean more are due; a batch of failures is left to the
+            // timer so that a failing job is not retried in a tight loop.
+            if jobs.len() < JOB_BATCH || finished == 0 {
+                return;
             }
         }
     }

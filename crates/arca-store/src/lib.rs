@@ -82,14 +82,16 @@ pub trait Store: Send + Sync + 'static {
     /// Removes job `id`; removing a missing job is not an error.
     async fn cancel_job(&self, id: &str) -> Result<(), StoreError>;
 
-    /// Claims up to `limit` jobs that are due at `now` and not leased to another
-    /// claimant, leasing each until `lease_until`. Two concurrent claimants never get
-    /// the same job while its lease runs. A lease that ends at or before `now` has
-    /// expired; jobs come earliest `due_at` first (then by id).
+    /// Claims up to `limit` jobs of the given `kinds` that are due at `now` and not
+    /// leased to another claimant, leasing each until `lease_until`. Two concurrent
+    /// claimants never get the same job while its lease runs, and a job of a kind the
+    /// claimant did not name is never leased by it. A lease that ends at or before `now`
+    /// has expired; jobs come earliest `due_at` first (then by id).
     async fn claim_due_jobs(
         &self,
         now: i64,
         lease_until: i64,
+        kinds: &[&str],
         limit: usize,
     ) -> Result<Vec<Job>, StoreError>;
 

@@ -424,16 +424,19 @@ impl Store for PostgresStore {
         &self,
         now: i64,
         lease_until: i64,
+        kinds: &[&str],
         limit: usize,
     ) -> Result<Vec<Job>, StoreError> {
-        if limit == 0 {
+        if limit == 0 || kinds.is_empty() {
             return Ok(Vec::new());
         }
+        let kinds: Vec<String> = kinds.iter().map(|kind| (*kind).to_string()).collect();
         // SKIP LOCKED: concurrent claimants take disjoint jobs instead of queueing on
         // each other's row locks; a row leased meanwhile fails the re-checked WHERE.
         let rows = sqlx::query(
             "WITH due AS ( \
                  SELECT id FROM jobs WHERE due_at <= $2 AND lease_until <= $2 \
+                 AND kind = ANY($4) \
                  ORDER BY due_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
              UPDATE jobs SET lease_until = $1 FROM due WHERE jobs.id = due.id \
              RETURNING jobs.id, jobs.kind, jobs.due_at, jobs.payload",
@@ -441,6 +444,7 @@ impl Store for PostgresStore {
         .bind(lease_until)
         .bind(now)
         .bind(limit_to_sql(limit))
+        .bind(kinds)
         .fetch_all(&self.pool)
         .await
         .map_err(backend("claim jobs"))?;

@@ -306,25 +306,30 @@ impl Store for SqliteStore {
         &self,
         now: i64,
         lease_until: i64,
+        kinds: &[&str],
         limit: usize,
     ) -> Result<Vec<Job>, StoreError> {
-        if limit == 0 {
+        if limit == 0 || kinds.is_empty() {
             return Ok(Vec::new());
         }
-        // One statement, so the choice and the lease are atomic even against another
-        // process on the same file.
-        let rows = sqlx::query(
+        // One placeholder per kind (?4, ?5, ...): kinds are few, fixed by the services.
+        let placeholders: Vec<String> = (0..kinds.len()).map(|i| format!("?{}", i + 4)).collect();
+        let statement = format!(
             "UPDATE jobs SET lease_until = ?1 WHERE id IN ( \
                  SELECT id FROM jobs WHERE due_at <= ?2 AND lease_until <= ?2 \
+                 AND kind IN ({}) \
                  ORDER BY due_at, id LIMIT ?3) \
              RETURNING id, kind, due_at, payload",
-        )
-        .bind(lease_until)
-        .bind(now)
-        .bind(limit_to_sql(limit))
-        .fetch_all(&self.writer)
-        .await
-        .map_err(backend("claim jobs"))?;
+            placeholders.join(", ")
+        );
+        // One statement, so the choice and the lease are atomic even against another
+        // process on the same file.
+        let mut query =
+            sqlx::query(&statement).bind(lease_until).bind(now).bind(limit_to_sql(limit));
+        for kind in kinds {
+            query = query.bind(*kind);
+        }
+        let rows = query.fetch_all(&self.writer).await.map_err(backend("claim jobs"))?;
         let mut jobs = rows.iter().map(job_from_row).collect::<Result<Vec<Job>, _>>()?;
         // RETURNING has no defined order.
         jobs.sort_by(|a, b| (a.due_at, &a.id).cmp(&(b.due_at, &b.id)));

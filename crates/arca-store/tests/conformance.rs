@@ -15,6 +15,9 @@ use tokio::sync::broadcast;
 
 mod support;
 
+/// Every job kind these checks schedule.
+const ALL_KINDS: &[&str] = &["kms.delete", "kms.rotate", "pca.renew", "k"];
+
 /// Every check of the suite; `$stamp` turns the list into tests for one backend.
 macro_rules! all_checks {
     ($stamp:ident) => {
@@ -34,6 +37,7 @@ macro_rules! all_checks {
             jobs_claim_order_and_limit,
             concurrent_claimants_never_share_a_job,
             expired_lease_is_reclaimed,
+            claims_take_only_the_named_kinds,
         );
     };
 }
@@ -475,8 +479,8 @@ async fn jobs_schedule_claim_cancel_finish(store: Arc<dyn Store>) {
     store.schedule_job("j2", "kms.rotate", 200, b"two").await.unwrap();
     store.schedule_job("j3", "kms.rotate", 300, b"three").await.unwrap();
 
-    assert_eq!(store.claim_due_jobs(50, 1_000, 10).await.unwrap(), []);
-    let claimed = store.claim_due_jobs(150, 1_000, 10).await.unwrap();
+    assert_eq!(store.claim_due_jobs(50, 1_000, ALL_KINDS, 10).await.unwrap(), []);
+    let claimed = store.claim_due_jobs(150, 1_000, ALL_KINDS, 10).await.unwrap();
     assert_eq!(
         claimed,
         [arca_store::Job {
@@ -487,11 +491,11 @@ async fn jobs_schedule_claim_cancel_finish(store: Arc<dyn Store>) {
         }]
     );
     // j1 is leased, j2 is now due.
-    assert_eq!(ids(&store.claim_due_jobs(250, 1_000, 10).await.unwrap()), ["j2"]);
+    assert_eq!(ids(&store.claim_due_jobs(250, 1_000, ALL_KINDS, 10).await.unwrap()), ["j2"]);
 
     // Rescheduling replaces kind, due time and payload.
     store.schedule_job("j3", "pca.renew", 50, b"new").await.unwrap();
-    let claimed = store.claim_due_jobs(250, 1_000, 10).await.unwrap();
+    let claimed = store.claim_due_jobs(250, 1_000, ALL_KINDS, 10).await.unwrap();
     assert_eq!(
         claimed,
         [arca_store::Job {
@@ -509,9 +513,19 @@ async fn jobs_schedule_claim_cancel_finish(store: Arc<dyn Store>) {
     // Finishing removes a claimed job.
     store.finish_job("j1").await.unwrap();
     // Once every lease has run out, only j3 is left.
-    assert_eq!(ids(&store.claim_due_jobs(2_000, 3_000, 10).await.unwrap()), ["j3"]);
+    assert_eq!(ids(&store.claim_due_jobs(2_000, 3_000, ALL_KINDS, 10).await.unwrap()), ["j3"]);
     store.finish_job("j3").await.unwrap();
-    assert_eq!(store.claim_due_jobs(i64::MAX, i64::MAX, 10).await.unwrap(), []);
+    assert_eq!(store.claim_due_jobs(i64::MAX, i64::MAX, ALL_KINDS, 10).await.unwrap(), []);
+}
+
+async fn claims_take_only_the_named_kinds(store: Arc<dyn Store>) {
+    let store = &*store;
+    store.schedule_job("mine", "kms.delete", 10, b"").await.unwrap();
+    store.schedule_job("theirs", "pca.renew", 5, b"").await.unwrap();
+    // A claimant of KMS kinds never leases another service's job, even an earlier one.
+    assert_eq!(ids(&store.claim_due_jobs(20, 100, &["kms.delete"], 10).await.unwrap()), ["mine"]);
+    assert_eq!(store.claim_due_jobs(20, 100, &[], 10).await.unwrap(), []);
+    assert_eq!(ids(&store.claim_due_jobs(20, 100, &["pca.renew"], 10).await.unwrap()), ["theirs"]);
 }
 
 async fn jobs_claim_order_and_limit(store: Arc<dyn Store>) {
@@ -519,14 +533,14 @@ async fn jobs_claim_order_and_limit(store: Arc<dyn Store>) {
     for (id, due_at) in [("e", 5), ("a", 3), ("d", 1), ("b", 3), ("c", 9)] {
         store.schedule_job(id, "k", due_at, b"").await.unwrap();
     }
-    assert_eq!(store.claim_due_jobs(10, 100, 0).await.unwrap(), []);
-    assert_eq!(ids(&store.claim_due_jobs(10, 100, 2).await.unwrap()), ["d", "a"]);
-    assert_eq!(ids(&store.claim_due_jobs(10, 100, 2).await.unwrap()), ["b", "e"]);
-    assert_eq!(ids(&store.claim_due_jobs(8, 100, 2).await.unwrap()), Vec::<&str>::new());
-    assert_eq!(ids(&store.claim_due_jobs(10, 100, 2).await.unwrap()), ["c"]);
+    assert_eq!(store.claim_due_jobs(10, 100, ALL_KINDS, 0).await.unwrap(), []);
+    assert_eq!(ids(&store.claim_due_jobs(10, 100, ALL_KINDS, 2).await.unwrap()), ["d", "a"]);
+    assert_eq!(ids(&store.claim_due_jobs(10, 100, ALL_KINDS, 2).await.unwrap()), ["b", "e"]);
+    assert_eq!(ids(&store.claim_due_jobs(8, 100, ALL_KINDS, 2).await.unwrap()), Vec::<&str>::new());
+    assert_eq!(ids(&store.claim_due_jobs(10, 100, ALL_KINDS, 2).await.unwrap()), ["c"]);
     // A job due exactly now is due.
     store.schedule_job("now", "k", 20, b"").await.unwrap();
-    assert_eq!(ids(&store.claim_due_jobs(20, 100, 5).await.unwrap()), ["now"]);
+    assert_eq!(ids(&store.claim_due_jobs(20, 100, ALL_KINDS, 5).await.unwrap()), ["now"]);
 }
 
 async fn concurrent_claimants_never_share_a_job(store: Arc<dyn Store>) {
@@ -539,7 +553,7 @@ async fn concurrent_claimants_never_share_a_job(store: Arc<dyn Store>) {
         claimants.push(tokio::spawn(async move {
             let mut mine = Vec::new();
             loop {
-                let jobs = store.claim_due_jobs(1_000, 60_000, 3).await.unwrap();
+                let jobs = store.claim_due_jobs(1_000, 60_000, ALL_KINDS, 3).await.unwrap();
                 if jobs.is_empty() {
                     return mine;
                 }
@@ -559,13 +573,13 @@ async fn concurrent_claimants_never_share_a_job(store: Arc<dyn Store>) {
 async fn expired_lease_is_reclaimed(store: Arc<dyn Store>) {
     let store = &*store;
     store.schedule_job("j", "k", 100, b"p").await.unwrap();
-    assert_eq!(ids(&store.claim_due_jobs(100, 500, 10).await.unwrap()), ["j"]);
-    assert_eq!(store.claim_due_jobs(400, 900, 10).await.unwrap(), []);
-    assert_eq!(store.claim_due_jobs(499, 900, 10).await.unwrap(), []);
+    assert_eq!(ids(&store.claim_due_jobs(100, 500, ALL_KINDS, 10).await.unwrap()), ["j"]);
+    assert_eq!(store.claim_due_jobs(400, 900, ALL_KINDS, 10).await.unwrap(), []);
+    assert_eq!(store.claim_due_jobs(499, 900, ALL_KINDS, 10).await.unwrap(), []);
     // The lease runs until 500; from then on another claimant may take the job.
-    assert_eq!(ids(&store.claim_due_jobs(500, 900, 10).await.unwrap()), ["j"]);
-    assert_eq!(store.claim_due_jobs(800, 1_200, 10).await.unwrap(), []);
-    assert_eq!(ids(&store.claim_due_jobs(950, 1_200, 10).await.unwrap()), ["j"]);
+    assert_eq!(ids(&store.claim_due_jobs(500, 900, ALL_KINDS, 10).await.unwrap()), ["j"]);
+    assert_eq!(store.claim_due_jobs(800, 1_200, ALL_KINDS, 10).await.unwrap(), []);
+    assert_eq!(ids(&store.claim_due_jobs(950, 1_200, ALL_KINDS, 10).await.unwrap()), ["j"]);
     store.finish_job("j").await.unwrap();
-    assert_eq!(store.claim_due_jobs(5_000, 6_000, 10).await.unwrap(), []);
+    assert_eq!(store.claim_due_jobs(5_000, 6_000, ALL_KINDS, 10).await.unwrap(), []);
 }

@@ -13,6 +13,9 @@ use tokio::sync::broadcast;
 
 mod support;
 
+/// Every job kind these tests schedule.
+const ALL_KINDS: &[&str] = &["k"];
+
 use support::TestDatabase;
 
 async fn next_change(
@@ -82,7 +85,7 @@ async fn nodes_racing_never_both_win() {
                 store.commit(vec![Write::put("t", "k", vec![n], Precondition::Version(1))]).await;
             let mut claimed = Vec::new();
             loop {
-                let jobs = store.claim_due_jobs(100, 10_000, 2).await.unwrap();
+                let jobs = store.claim_due_jobs(100, 10_000, ALL_KINDS, 2).await.unwrap();
                 if jobs.is_empty() {
                     break;
                 }

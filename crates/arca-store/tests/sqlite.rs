@@ -5,6 +5,9 @@ use std::sync::Arc;
 
 use arca_store::{Precondition, SqliteStore, Store, StoreError, Write};
 
+/// Every job kind these tests schedule.
+const ALL_KINDS: &[&str] = &["kind", "k"];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn committed_records_survive_reopening() {
     let dir = tempfile::tempdir().unwrap();
@@ -37,7 +40,7 @@ async fn committed_records_survive_reopening() {
         assert_eq!((record.value.clone(), record.version), (vec![n as u8; 3], 1));
     }
     assert_eq!(store.get("u", "batch").await.unwrap().unwrap().value, b"b");
-    let jobs = store.claim_due_jobs(10, 20, 10).await.unwrap();
+    let jobs = store.claim_due_jobs(10, 20, ALL_KINDS, 10).await.unwrap();
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].payload, b"payload");
 }
@@ -61,7 +64,7 @@ async fn two_stores_on_one_file_race_safely() {
         racers.push(tokio::spawn(async move {
             let update =
                 store.commit(vec![Write::put("t", "k", vec![n], Precondition::Version(1))]).await;
-            let jobs = store.claim_due_jobs(0, 1_000, 3).await.unwrap();
+            let jobs = store.claim_due_jobs(0, 1_000, ALL_KINDS, 3).await.unwrap();
             (update, jobs)
         }));
     }

@@ -2,7 +2,7 @@
 //! rotating keys whose rotation is due. Jobs are claimed from the store, so on several
 //! nodes each runs once.
 
-use arca_store::{Precondition, Write};
+use arca_store::{Job, Precondition, Write};
 
 use super::KmsService;
 use crate::{
@@ -15,40 +15,29 @@ pub const DELETE_JOB: &str = "kms.delete";
 /// Job kind: rotate a key automatically.
 pub const ROTATE_JOB: &str = "kms.rotate";
 
-/// How long a claimed job stays leased to this node.
-const LEASE_MS: i64 = 60_000;
+/// The job kinds KMS registers with the platform's job runner.
+pub const JOB_KINDS: &[&str] = &[DELETE_JOB, ROTATE_JOB];
 
 impl KmsService {
-    /// Claims and runs every due KMS job; returns how many ran. The server calls this
-    /// periodically.
-    pub async fn run_due_jobs(&self) -> Result<usize, KmsError> {
-        let now = self.now_ms();
-        let jobs = self.store.claim_due_jobs(now, now + LEASE_MS, 32).await?;
-        let mut ran = 0;
-        for job in jobs {
-            let key_id = String::from_utf8_lossy(&job.payload).to_string();
-            let outcome = match job.kind.as_str() {
-                DELETE_JOB => self.delete_if_due(&key_id).await,
-                ROTATE_JOB => self.rotate_if_due(&key_id).await,
-                // Another service's job: leave it for its owner once the lease ends.
-                _ => continue,
-            };
-            match outcome {
-                Ok(()) => {
-                    self.store.finish_job(&job.id).await?;
-                    // The next rotation is scheduled only after this job is finished:
-                    // finishing deletes the job by id, and the next one has the same id.
-                    if job.kind == ROTATE_JOB {
-                        self.reschedule_rotation(&key_id).await?;
-                    }
-                    ran += 1;
-                }
-                Err(error) => {
-                    tracing::warn!(job = %job.id, code = error.code(), "kms job failed; will retry")
-                }
+    /// Runs one claimed KMS job and finishes it; on an error the job stays, and runs
+    /// again once its lease ends. The platform's runner claims only [`JOB_KINDS`] for
+    /// this service.
+    pub async fn run_job(&self, job: &Job) -> Result<(), KmsError> {
+        let key_id = String::from_utf8_lossy(&job.payload).to_string();
+        match job.kind.as_str() {
+            DELETE_JOB => self.delete_if_due(&key_id).await?,
+            ROTATE_JOB => self.rotate_if_due(&key_id).await?,
+            other => {
+                return Err(KmsError::internal("run job", format!("not a KMS job kind: {other}")));
             }
         }
-        Ok(ran)
+        self.store.finish_job(&job.id).await?;
+        // The next rotation is scheduled only after this job is finished: finishing
+        // deletes the job by id, and the next one has the same id.
+        if job.kind == ROTATE_JOB {
+            self.reschedule_rotation(&key_id).await?;
+        }
+        Ok(())
     }
 
     async fn delete_if_due(&self, key_id: &str) -> Result<(), KmsError> {

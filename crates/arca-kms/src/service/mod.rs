@@ -24,7 +24,7 @@ use crate::{
     wire::EncryptionContext,
 };
 
-pub use jobs::{DELETE_JOB, ROTATE_JOB};
+pub use jobs::{DELETE_JOB, JOB_KINDS, ROTATE_JOB};
 
 /// How often an optimistic update is retried when another writer got there first.
 const UPDATE_ATTEMPTS: usize = 8;
