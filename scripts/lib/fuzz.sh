@@ -13,7 +13,8 @@
 
 # crate:target:runs, the runs sized to about ten seconds on the 2-core CI machine.
 FUZZ_SPECS=(arca-sigv4:parse_auth:200000 arca-kms:json_request:100000
-  arca-kms:ciphertext_blob:2000000 arca-scan:extract:25000)
+  arca-kms:ciphertext_blob:2000000 arca-scan:extract:25000
+  arca-api:cbor_body:150000 arca-api:rest_request:150000)
 
 # The seconds target number `left` (of the remaining ones) may fuzz, given `used`
 # seconds of the `total` already spent and an optional per-target `ceiling`; never
@@ -41,9 +42,10 @@ fuzz_briefly() {
     log="target/fuzz-$target.log"
 
     # Build first, so that compiling (each fuzz dir is a workspace of its own) does not
-    # eat the fuzzing time.
+    # eat the fuzzing time. One target dir for all of them: the dependencies they share
+    # (the store, the gate, serde...) are built once.
     began=$(date +%s)
-    if ! RUSTC_BOOTSTRAP=1 cargo fuzz build --fuzz-dir "$dir" "$target" >"$log" 2>&1; then
+    if ! RUSTC_BOOTSTRAP=1 cargo fuzz build --target-dir target/fuzz-build --fuzz-dir "$dir" "$target" >"$log" 2>&1; then
       tail -n 40 "$log" >&2
       echo "fuzz $target: build failed" >&2
       return 1
@@ -57,7 +59,7 @@ fuzz_briefly() {
     share=$(fuzz_share "$total" "$used" "$left" "$ceiling")
     echo "fuzz $target: built in ${took}s; $runs runs from seed $seed (at most ${share}s)"
     began=$(date +%s)
-    if ! RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir "$dir" "$target" "$scratch" -- \
+    if ! RUSTC_BOOTSTRAP=1 cargo fuzz run --target-dir target/fuzz-build --fuzz-dir "$dir" "$target" "$scratch" -- \
         -seed="$seed" -runs="$runs" -max_total_time="$share" >>"$log" 2>&1; then
       tail -n 40 "$log" >&2
       echo "fuzz $target failed (crash inputs in $dir/artifacts/$target)" >&2

@@ -246,9 +246,12 @@ impl Registry {
             }
             for binding in descriptor.bindings {
                 let Binding::RestJson { routes } = binding else { continue };
-                let Some((route, labels)) =
-                    rest_json::match_route(routes, parts.method.as_str(), parts.uri.path())
-                else {
+                let Some((route, labels)) = rest_json::match_request(
+                    routes,
+                    parts.method.as_str(),
+                    parts.uri.path(),
+                    parts.uri.query().unwrap_or_default(),
+                ) else {
                     continue;
                 };
                 let fail = |error| RouteError::new(Some(descriptor), error);
