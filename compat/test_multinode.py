@@ -1,5 +1,6 @@
 """Two stateless arca nodes on one PostgreSQL: state changes on one node reach the
 other within a second (LISTEN/NOTIFY cache invalidation), and jobs run once."""
+import json
 import os
 import subprocess
 import time
@@ -9,7 +10,7 @@ import uuid
 import botocore.exceptions
 import pytest
 
-from arca_harness import ArcaServer, arca_bin
+from arca_harness import ArcaServer, arca_bin, user_with_policy
 
 
 @pytest.fixture()
@@ -65,6 +66,51 @@ def test_disable_on_one_node_is_refused_on_the_other(tmp_path, postgres_url):
         kms_b.enable_key(KeyId=key["KeyId"])
         time.sleep(0.5)
         kms_a.encrypt(KeyId=key["KeyId"], Plaintext=b"x")
+    finally:
+        first.stop()
+        second.stop()
+
+
+def refused_within(seconds, attempt, codes):
+    """Calls `attempt` until it raises a ClientError with one of `codes`; True when that
+    happened within `seconds`."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            attempt()
+        except botocore.exceptions.ClientError as error:
+            assert error.response["Error"]["Code"] in codes, error.response
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_revocations_on_one_node_are_refused_on_the_other_within_a_second(tmp_path, postgres_url):
+    key_file = tmp_path / "shared-root.key"
+    first = start_node(tmp_path, "node-a", postgres_url, key_file)
+    second = start_node(tmp_path, "node-b", postgres_url, key_file)
+    try:
+        policy = {"Version": "2012-10-17",
+                  "Statement": [{"Effect": "Allow", "Action": ["kms:ListKeys", "kms:ListAliases"], "Resource": "*"}]}
+        _, key_id, secret = user_with_policy(first, "revoked", policy)
+        on_b = second.client("kms", key_id, secret)
+        # Warm node b's caches of the access key, the principal and its policies.
+        for _ in range(3):
+            on_b.list_keys()
+            on_b.list_aliases()
+
+        # A changed user policy: ListAliases no longer allowed.
+        narrowed = {"Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "kms:ListKeys", "Resource": "*"}]}
+        first.client("iam").put_user_policy(UserName="revoked", PolicyName="inline",
+                                            PolicyDocument=json.dumps(narrowed))
+        assert refused_within(1.0, on_b.list_aliases, {"AccessDeniedException"}), \
+            "node b still allowed what a policy changed on node a took away after 1 s"
+
+        # A deleted access key.
+        first.client("iam").delete_access_key(UserName="revoked", AccessKeyId=key_id)
+        assert refused_within(1.0, on_b.list_keys, {"UnrecognizedClientException"}), \
+            "node b still accepted an access key deleted on node a after 1 s"
     finally:
         first.stop()
         second.stop()
