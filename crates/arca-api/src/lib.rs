@@ -22,12 +22,14 @@
 
 mod error;
 mod input;
+mod plain;
 mod registry;
 mod service;
 pub mod wire;
 
 pub use error::ApiError;
 pub use input::{Input, Reply};
+pub use plain::{PlainRequest, PlainResponse, PlainRoute};
 pub use registry::{Registry, Route, RouteError};
 pub use service::{Binding, Call, Descriptor, Operation, Service};
 pub use wire::Protocol;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use http::request::Parts;
 
 use crate::{
-    ApiError, Binding, Descriptor, Input, Operation, Protocol, Service,
+    ApiError, Binding, Descriptor, Input, Operation, PlainRoute, Protocol, Service,
     error::truncate,
     input::Document,
     wire::{cbor, json, query, rest_json},
@@ -75,6 +75,15 @@ impl Registry {
                 assert!(!clash, "services {} and {} share a binding", old.name, new.name);
             }
         }
+        for route in service.plain_routes() {
+            let taken =
+                self.services.iter().flat_map(|existing| existing.plain_routes()).any(|other| {
+                    other.method == route.method
+                        && (other.path_prefix.starts_with(route.path_prefix)
+                            || route.path_prefix.starts_with(other.path_prefix))
+                });
+            assert!(!taken, "plain route {} overlaps another service's", route.name);
+        }
         for kind in service.job_kinds() {
             assert!(
                 self.services.iter().all(|existing| !existing.job_kinds().contains(kind)),
@@ -92,6 +101,21 @@ impl Registry {
     /// The service of a given name.
     pub fn service(&self, name: &str) -> Option<&Arc<dyn Service>> {
         self.services.iter().find(|service| service.descriptor().name == name)
+    }
+
+    /// The plain route a request line belongs to, and its service.
+    pub fn plain_route(
+        &self,
+        method: &http::Method,
+        path: &str,
+    ) -> Option<(&'static PlainRoute, &Arc<dyn Service>)> {
+        self.services.iter().find_map(|service| {
+            service
+                .plain_routes()
+                .iter()
+                .find(|route| route.matches(method, path))
+                .map(|route| (route, service))
+        })
     }
 
     /// Every registered job kind, and the service that runs it.
@@ -479,6 +503,57 @@ mod tests {
         assert_eq!(route.ok().unwrap().operation.name, "Put");
         let elsewhere = parts("/service/Other/operation/Put", &[]);
         assert_eq!(route_error(Protocol::RpcV2Cbor, &elsewhere, b"", "test").status, 404);
+    }
+
+    static CRL: [PlainRoute; 1] = [PlainRoute { name: "crl", method: "GET", path_prefix: "/crl/" }];
+
+    struct Public;
+
+    #[async_trait::async_trait]
+    impl Service for Public {
+        fn descriptor(&self) -> &'static Descriptor {
+            static DESCRIPTOR: Descriptor = Descriptor {
+                name: "public",
+                signing_names: &["public"],
+                bindings: &[],
+                internal_error_code: "InternalFailure",
+                operations: &[],
+            };
+            &DESCRIPTOR
+        }
+
+        async fn call(&self, _: Call<'_>) -> Result<Reply, ApiError> {
+            Err(ApiError::unknown_operation(""))
+        }
+
+        fn plain_routes(&self) -> &'static [PlainRoute] {
+            &CRL
+        }
+
+        async fn serve_plain(
+            &self,
+            _: &'static PlainRoute,
+            request: crate::PlainRequest<'_>,
+        ) -> crate::PlainResponse {
+            crate::PlainResponse::ok("text/plain", request.path.as_bytes().to_vec())
+        }
+    }
+
+    #[tokio::test]
+    async fn plain_routes_go_to_their_service_by_method_and_prefix() {
+        let mut registry = registry();
+        registry.register(Arc::new(Public));
+        let (route, service) = registry.plain_route(&http::Method::GET, "/crl/abc.crl").unwrap();
+        assert_eq!(route.name, "crl");
+        let request = crate::PlainRequest {
+            path: "/crl/abc.crl",
+            query: "",
+            headers: &http::HeaderMap::new(),
+            body: b"",
+        };
+        assert_eq!(service.serve_plain(route, request).await.body, b"/crl/abc.crl");
+        assert!(registry.plain_route(&http::Method::POST, "/crl/abc.crl").is_none());
+        assert!(registry.plain_route(&http::Method::GET, "/other").is_none());
     }
 
     #[test]

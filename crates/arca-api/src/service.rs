@@ -4,7 +4,9 @@ use arca_gate::{Caller, CrossAccount};
 use arca_seal::SealedOwner;
 use arca_store::Job;
 
-use crate::{ApiError, Input, Reply, wire::rest_json::HttpRoute};
+use crate::{
+    ApiError, Input, PlainRequest, PlainResponse, PlainRoute, Reply, wire::rest_json::HttpRoute,
+};
 
 /// How a service is reached on the wire. A service may have several bindings (ACM PCA:
 /// RPC v2 CBOR and JSON 1.1); a request is answered in the one it came in.
@@ -110,6 +112,26 @@ pub trait Service: Send + Sync {
     /// re-wraps it and retirement counts it.
     fn sealed_owners(&self) -> Vec<&dyn SealedOwner> {
         Vec::new()
+    }
+
+    /// Plain HTTP routes this service serves outside the AWS protocols (no SigV4: the
+    /// service authenticates them itself, or they are public).
+    fn plain_routes(&self) -> &'static [PlainRoute] {
+        &[]
+    }
+
+    /// Serves a request on one of [`Self::plain_routes`].
+    async fn serve_plain(
+        &self,
+        route: &'static PlainRoute,
+        request: PlainRequest<'_>,
+    ) -> PlainResponse {
+        let _ = request;
+        PlainResponse::from_error(&ApiError::new(
+            "NotFound",
+            404,
+            format!("no handler for route {}", route.name),
+        ))
     }
 
     /// The kinds of background job this service runs. The platform's one runner claims

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header::CONTENT_TYPE};
 use serde_json::{Map, Value};
 
-use arca_api::{ApiError, Protocol, Reply, Route, RouteError};
+use arca_api::{ApiError, PlainRequest, PlainResponse, Protocol, Reply, Route, RouteError};
 use arca_gate::Caller;
 use arca_sigv4::{AuthForm, PayloadHash, RequestParts, SigV4Error, VerifiedPayload};
 
@@ -77,6 +77,28 @@ pub async fn handle(state: Arc<AppState>, request: Request<Body>) -> Response<Bo
         secure: request.extensions().get::<SecureTransport>().is_some(),
     };
     let (parts, body) = request.into_parts();
+    if let Some((route, service)) = state.registry.plain_route(&parts.method, parts.uri.path()) {
+        // A service's own HTTP route: no SigV4 (the service authenticates it, or it is
+        // public), but the same body limits.
+        let answer = match read_body(&state, &parts, body).await {
+            Ok(body) => {
+                let request = PlainRequest {
+                    path: parts.uri.path(),
+                    query: parts.uri.query().unwrap_or_default(),
+                    headers: &parts.headers,
+                    body: &body,
+                };
+                service.serve_plain(route, request).await
+            }
+            Err(error) => PlainResponse::from_error(&error),
+        };
+        let code = if answer.status < 400 { "" } else { "PlainRouteError" };
+        state.metrics.observe(service.descriptor().name, route.name, code, started.elapsed());
+        let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+        let mut response = plain(status, answer.content_type, answer.body.into());
+        set_request_id(&mut response, &request_id);
+        return response;
+    }
     let protocol = Protocol::detect(parts.uri.path(), &parts.headers);
     let unverified_xmlns = || state.registry.xmlns_for(unverified_signing_name(&parts).as_deref());
     let body = match read_body(&state, &parts, body).await {
