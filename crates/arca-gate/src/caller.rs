@@ -6,36 +6,115 @@ use arca_policy::{
     CallerPrincipal, Decision, Policy, PolicySource, RequestContext, ResourceMode, evaluate,
 };
 
-/// An authenticated caller. Only the gate makes one (after SigV4 verification), so a
-/// `Caller` in a service is proof that authentication ran.
+/// An authenticated caller. Only the gate makes one (after SigV4 verification): its
+/// fields are private, so a `Caller` in a service is proof that authentication ran,
+/// and a service reads who is asking only through the accessors.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    pub(crate) account_id: String,
+    pub(crate) principal_arn: String,
+    pub(crate) user_name: String,
+    pub(crate) user_id: String,
+    pub(crate) is_account_root: bool,
+    pub(crate) is_bootstrap_admin: bool,
+    pub(crate) region: String,
+    pub(crate) access_key_id: String,
+    pub(crate) source_ip: Option<IpAddr>,
+    pub(crate) secure_transport: bool,
+    pub(crate) identity_policies: Arc<Vec<Policy>>,
+    pub(crate) via_service: Option<String>,
+    pub(crate) now_ms: i64,
+}
+
+impl Caller {
     /// The caller's account.
-    pub account_id: String,
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+
     /// `arn:aws:iam::ACCOUNT:root` or `arn:aws:iam::ACCOUNT:user/NAME`.
-    pub principal_arn: String,
+    pub fn principal_arn(&self) -> &str {
+        &self.principal_arn
+    }
+
     /// The user name (`root` for the account's root principal).
-    pub user_name: String,
+    pub fn user_name(&self) -> &str {
+        &self.user_name
+    }
+
     /// AWS's unique id of the principal (`AIDA...`, or the account id for root).
-    pub user_id: String,
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+
     /// True for the account's root principal.
-    pub is_account_root: bool,
-    /// True for the root principal of the bootstrap account (may create accounts).
-    pub is_bootstrap_admin: bool,
+    pub fn is_account_root(&self) -> bool {
+        self.is_account_root
+    }
+
     /// The region from the SigV4 credential scope.
-    pub region: String,
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
     /// The access key that signed the request.
-    pub access_key_id: String,
+    pub fn access_key_id(&self) -> &str {
+        &self.access_key_id
+    }
+
     /// The client's address.
-    pub source_ip: Option<IpAddr>,
+    pub fn source_ip(&self) -> Option<IpAddr> {
+        self.source_ip
+    }
+
     /// True when the request arrived over TLS (`aws:SecureTransport`).
-    pub secure_transport: bool,
-    /// The caller's IAM identity policies.
-    pub identity_policies: Arc<Vec<Policy>>,
-    /// Set when a service calls on the caller's behalf (`secretsmanager.REGION.amazonaws.com`).
-    pub via_service: Option<String>,
+    pub fn secure_transport(&self) -> bool {
+        self.secure_transport
+    }
+
+    /// The service calling on the caller's behalf (`secretsmanager.REGION.amazonaws.com`).
+    pub fn via_service(&self) -> Option<&str> {
+        self.via_service.as_deref()
+    }
+
     /// Request time (Unix ms) from the server clock.
-    pub now_ms: i64,
+    pub fn now_ms(&self) -> i64 {
+        self.now_ms
+    }
+
+    /// The same caller, as seen by another service that one of Arca's services calls
+    /// in process on its behalf (`kms:ViaService` is then `service`).
+    pub fn via(&self, service: impl Into<String>) -> Self {
+        Self { via_service: Some(service.into()), ..self.clone() }
+    }
+
+    /// A caller for tests of the services, as authentication would make it: the root
+    /// principal of `account` when `user` is `None`, else that IAM user with
+    /// `policies`. Not built outside tests (feature `test-util`).
+    #[cfg(any(test, feature = "test-util"))]
+    pub fn for_tests(account: &str, user: Option<&str>, policies: Vec<Policy>) -> Self {
+        Self {
+            account_id: account.into(),
+            principal_arn: match user {
+                Some(name) => format!("arn:aws:iam::{account}:user/{name}"),
+                None => format!("arn:aws:iam::{account}:root"),
+            },
+            user_name: user.unwrap_or("root").into(),
+            user_id: match user {
+                Some(name) => format!("AIDA{}", name.to_ascii_uppercase()),
+                None => account.into(),
+            },
+            is_account_root: user.is_none(),
+            is_bootstrap_admin: false,
+            region: "us-east-1".into(),
+            access_key_id: "AKIATEST".into(),
+            source_ip: None,
+            secure_transport: false,
+            identity_policies: Arc::new(policies),
+            via_service: None,
+            now_ms: 0,
+        }
+    }
 }
 
 /// Whether AWS lets an operation act on a resource of another account.
@@ -52,6 +131,10 @@ pub enum CrossAccount {
     /// Only callers of the resource's own account, whatever any policy grants.
     SameAccountOnly,
 }
+
+/// The prefix of the actions that administer the deployment (`arca:CreateAccount`,
+/// `arca:RotateRootKey`): only the bootstrap account's root principal may.
+pub const DEPLOYMENT_ACTION_PREFIX: &str = "arca:";
 
 /// One authorisation question: may the caller do `action` on `resource`?
 #[derive(Debug)]
@@ -100,6 +183,19 @@ impl Caller {
     /// is [`CrossAccount::SameAccountOnly`] is refused to callers of other accounts
     /// before any policy is read.
     pub fn authorize(&self, access: &Access<'_>) -> Result<(), AccessDenied> {
+        if let Some(operation) = access.action.strip_prefix(DEPLOYMENT_ACTION_PREFIX) {
+            // Administration of the deployment itself (accounts, the root key, the test
+            // clock) belongs to the bootstrap account's root principal alone: no policy
+            // of any account can grant it.
+            return if self.is_bootstrap_admin {
+                Ok(())
+            } else {
+                Err(AccessDenied::new(format!(
+                    "User: {} is not authorized to perform: {DEPLOYMENT_ACTION_PREFIX}{operation}; only the bootstrap account's root principal may",
+                    self.principal_arn
+                )))
+            };
+        }
         self.check_reach(
             access.action,
             access.resource,

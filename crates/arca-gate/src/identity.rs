@@ -379,12 +379,17 @@ impl Identity {
         caller: &Caller,
         name: &str,
     ) -> Result<NewAccount, IdentityError> {
-        if !caller.is_bootstrap_admin {
-            return Err(IdentityError::AccessDenied(format!(
-                "User: {} is not authorized to perform: arca:CreateAccount; only the bootstrap account's root principal may create accounts",
-                caller.principal_arn
-            )));
-        }
+        caller
+            .authorize(&crate::Access {
+                action: "arca:CreateAccount",
+                resource: "*",
+                resource_account: caller.account_id(),
+                resource_policy: None,
+                mode: arca_policy::ResourceMode::IdentityOnly,
+                cross_account: crate::CrossAccount::SameAccountOnly,
+                context: Vec::new(),
+            })
+            .map_err(|denied| IdentityError::AccessDenied(denied.to_string()))?;
         check_name("name", name, 64)?;
         self.create_account_record(name, false).await
     }
@@ -557,7 +562,7 @@ impl Identity {
         caller.authorize(&Access {
             action,
             resource,
-            resource_account: &caller.account_id,
+            resource_account: caller.account_id(),
             resource_policy: None,
             mode: ResourceMode::IdentityOnly,
             cross_account: crate::CrossAccount::SameAccountOnly,
@@ -590,7 +595,7 @@ impl Identity {
         Self::authorize_iam(
             caller,
             "iam:CreateUser",
-            &Self::user_arn(&caller.account_id, user_name),
+            &Self::user_arn(caller.account_id(), user_name),
         )?;
         let user = UserRecord {
             user_name: user_name.to_string(),
@@ -598,13 +603,13 @@ impl Identity {
             path: "/".into(),
             created: self.clock.now_ms(),
         };
-        let key = format!("{}/{user_name}", caller.account_id);
+        let key = format!("{}/{user_name}", caller.account_id());
         match self
             .store
             .commit(vec![Write::put(USERS, &key, Self::encode(&user)?, Precondition::Absent)])
             .await
         {
-            Ok(_) => Ok(Self::user_info(&caller.account_id, user)),
+            Ok(_) => Ok(Self::user_info(caller.account_id(), user)),
             Err(StoreError::Conflict { .. }) => Err(IdentityError::EntityAlreadyExists(format!(
                 "User with name {user_name} already exists."
             ))),
@@ -618,24 +623,26 @@ impl Identity {
         caller: &Caller,
         user_name: Option<&str>,
     ) -> Result<UserInfo, IdentityError> {
-        let Some(user_name) = user_name.or(if caller.is_account_root {
-            None
-        } else {
-            Some(caller.user_name.as_str())
-        }) else {
-            Self::authorize_iam(caller, "iam:GetUser", &caller.principal_arn)?;
+        let Some(user_name) =
+            user_name.or(if caller.is_account_root() { None } else { Some(caller.user_name()) })
+        else {
+            Self::authorize_iam(caller, "iam:GetUser", caller.principal_arn())?;
             return Ok(UserInfo {
                 user_name: String::new(),
-                user_id: caller.account_id.clone(),
-                arn: caller.principal_arn.clone(),
+                user_id: caller.account_id().to_string(),
+                arn: caller.principal_arn().to_string(),
                 path: "/".into(),
                 create_date: 0,
             });
         };
         check_name("userName", user_name, 64)?;
-        Self::authorize_iam(caller, "iam:GetUser", &Self::user_arn(&caller.account_id, user_name))?;
-        let (user, _) = self.existing_user(&caller.account_id, user_name).await?;
-        Ok(Self::user_info(&caller.account_id, user))
+        Self::authorize_iam(
+            caller,
+            "iam:GetUser",
+            &Self::user_arn(caller.account_id(), user_name),
+        )?;
+        let (user, _) = self.existing_user(caller.account_id(), user_name).await?;
+        Ok(Self::user_info(caller.account_id(), user))
     }
 
     async fn existing_user(
@@ -662,9 +669,9 @@ impl Identity {
         Self::authorize_iam(
             caller,
             "iam:ListUsers",
-            &format!("arn:aws:iam::{}:user/", caller.account_id),
+            &format!("arn:aws:iam::{}:user/", caller.account_id()),
         )?;
-        let prefix = format!("{}/", caller.account_id);
+        let prefix = format!("{}/", caller.account_id());
         let start_after = marker.map(|m| format!("{prefix}{m}"));
         let rows = self.store.list(USERS, &prefix, start_after.as_deref(), max_items + 1).await?;
         let truncated = rows.len() > max_items;
@@ -672,7 +679,7 @@ impl Identity {
         for row in rows.into_iter().take(max_items) {
             let user: UserRecord = serde_json::from_slice(&row.value)
                 .map_err(|e| IdentityError::internal("decode", e))?;
-            users.push(Self::user_info(&caller.account_id, user));
+            users.push(Self::user_info(caller.account_id(), user));
         }
         let next = if truncated { users.last().map(|u| u.user_name.clone()) } else { None };
         Ok((users, next))
@@ -684,13 +691,13 @@ impl Identity {
         Self::authorize_iam(
             caller,
             "iam:DeleteUser",
-            &Self::user_arn(&caller.account_id, user_name),
+            &Self::user_arn(caller.account_id(), user_name),
         )?;
-        let (_, version) = self.existing_user(&caller.account_id, user_name).await?;
-        if !self.user_keys(&caller.account_id, user_name).await?.is_empty()
+        let (_, version) = self.existing_user(caller.account_id(), user_name).await?;
+        if !self.user_keys(caller.account_id(), user_name).await?.is_empty()
             || !self
                 .store
-                .list(USER_POLICIES, &format!("{}/{user_name}/", caller.account_id), None, 1)
+                .list(USER_POLICIES, &format!("{}/{user_name}/", caller.account_id()), None, 1)
                 .await?
                 .is_empty()
         {
@@ -701,7 +708,7 @@ impl Identity {
         self.store
             .commit(vec![Write::delete(
                 USERS,
-                &format!("{}/{user_name}", caller.account_id),
+                &format!("{}/{user_name}", caller.account_id()),
                 Precondition::Version(version),
             )])
             .await?;
@@ -741,15 +748,15 @@ impl Identity {
         Self::authorize_iam(
             caller,
             "iam:CreateAccessKey",
-            &Self::user_arn(&caller.account_id, &user_name),
+            &Self::user_arn(caller.account_id(), &user_name),
         )?;
-        self.existing_user(&caller.account_id, &user_name).await?;
-        if self.user_keys(&caller.account_id, &user_name).await?.len() >= MAX_ACCESS_KEYS {
+        self.existing_user(caller.account_id(), &user_name).await?;
+        if self.user_keys(caller.account_id(), &user_name).await?.len() >= MAX_ACCESS_KEYS {
             return Err(IdentityError::LimitExceeded(format!(
                 "Cannot exceed quota for AccessKeysPerUser: {MAX_ACCESS_KEYS}"
             )));
         }
-        let (record, secret) = self.new_access_key(&caller.account_id, Some(&user_name))?;
+        let (record, secret) = self.new_access_key(caller.account_id(), Some(&user_name))?;
         self.store
             .commit(vec![Write::put(
                 ACCESS_KEYS,
@@ -777,7 +784,7 @@ impl Identity {
                 check_name("userName", name, 64)?;
                 Ok(name.to_string())
             }
-            None if !caller.is_account_root => Ok(caller.user_name.clone()),
+            None if !caller.is_account_root() => Ok(caller.user_name().to_string()),
             None => Err(IdentityError::Validation(
                 "Root access keys are managed by `arca admin`; name a user with --user-name."
                     .into(),
@@ -795,11 +802,11 @@ impl Identity {
         Self::authorize_iam(
             caller,
             "iam:ListAccessKeys",
-            &Self::user_arn(&caller.account_id, &user_name),
+            &Self::user_arn(caller.account_id(), &user_name),
         )?;
-        self.existing_user(&caller.account_id, &user_name).await?;
+        self.existing_user(caller.account_id(), &user_name).await?;
         let mut keys: Vec<AccessKeyInfo> = self
-            .user_keys(&caller.account_id, &user_name)
+            .user_keys(caller.account_id(), &user_name)
             .await?
             .into_iter()
             .map(|k| AccessKeyInfo {
@@ -825,7 +832,7 @@ impl Identity {
         Self::authorize_iam(
             caller,
             "iam:DeleteAccessKey",
-            &Self::user_arn(&caller.account_id, &user_name),
+            &Self::user_arn(caller.account_id(), &user_name),
         )?;
         let not_found = || {
             IdentityError::NoSuchEntity(format!(
@@ -836,7 +843,7 @@ impl Identity {
             .get_json::<AccessKeyRecord>(ACCESS_KEYS, access_key_id)
             .await?
             .ok_or_else(not_found)?;
-        if key.account_id != caller.account_id
+        if key.account_id != caller.account_id()
             || key.user_name.as_deref() != Some(user_name.as_str())
         {
             return Err(not_found());
@@ -860,12 +867,12 @@ impl Identity {
         Self::authorize_iam(
             caller,
             "iam:PutUserPolicy",
-            &Self::user_arn(&caller.account_id, user_name),
+            &Self::user_arn(caller.account_id(), user_name),
         )?;
-        self.existing_user(&caller.account_id, user_name).await?;
+        self.existing_user(caller.account_id(), user_name).await?;
         Policy::parse_identity(document, arca_policy::MAX_INLINE_USER_POLICY_SIZE)
             .map_err(|e| IdentityError::MalformedPolicyDocument(e.to_string()))?;
-        let prefix = format!("{}/{user_name}/", caller.account_id);
+        let prefix = format!("{}/{user_name}/", caller.account_id());
         let mut total: usize = document.chars().filter(|c| !c.is_whitespace()).count();
         for row in self.store.list(USER_POLICIES, &prefix, None, 1000).await? {
             let existing: UserPolicyRecord = serde_json::from_slice(&row.value)
@@ -906,10 +913,10 @@ impl Identity {
         Self::authorize_iam(
             caller,
             "iam:GetUserPolicy",
-            &Self::user_arn(&caller.account_id, user_name),
+            &Self::user_arn(caller.account_id(), user_name),
         )?;
-        self.existing_user(&caller.account_id, user_name).await?;
-        let key = format!("{}/{user_name}/{policy_name}", caller.account_id);
+        self.existing_user(caller.account_id(), user_name).await?;
+        let key = format!("{}/{user_name}/{policy_name}", caller.account_id());
         let (record, _) =
             self.get_json::<UserPolicyRecord>(USER_POLICIES, &key).await?.ok_or_else(|| {
                 IdentityError::NoSuchEntity(format!(
@@ -931,10 +938,10 @@ impl Identity {
         Self::authorize_iam(
             caller,
             "iam:DeleteUserPolicy",
-            &Self::user_arn(&caller.account_id, user_name),
+            &Self::user_arn(caller.account_id(), user_name),
         )?;
-        self.existing_user(&caller.account_id, user_name).await?;
-        let key = format!("{}/{user_name}/{policy_name}", caller.account_id);
+        self.existing_user(caller.account_id(), user_name).await?;
+        let key = format!("{}/{user_name}/{policy_name}", caller.account_id());
         let Some((_, version)) = self.get_json::<UserPolicyRecord>(USER_POLICIES, &key).await?
         else {
             return Err(IdentityError::NoSuchEntity(format!(
@@ -957,12 +964,12 @@ impl Identity {
         Self::authorize_iam(
             caller,
             "iam:ListUserPolicies",
-            &Self::user_arn(&caller.account_id, user_name),
+            &Self::user_arn(caller.account_id(), user_name),
         )?;
-        self.existing_user(&caller.account_id, user_name).await?;
+        self.existing_user(caller.account_id(), user_name).await?;
         let rows = self
             .store
-            .list(USER_POLICIES, &format!("{}/{user_name}/", caller.account_id), None, 1000)
+            .list(USER_POLICIES, &format!("{}/{user_name}/", caller.account_id()), None, 1000)
             .await?;
         rows.into_iter()
             .map(|row| {

@@ -16,6 +16,6 @@ mod clock;
 mod identity;
 
 pub use arca_policy::ResourceMode;
-pub use caller::{Access, AccessDenied, Caller, CrossAccount};
+pub use caller::{Access, AccessDenied, Caller, CrossAccount, DEPLOYMENT_ACTION_PREFIX};
 pub use clock::Clock;
 pub use identity::{AccessKeyInfo, Identity, IdentityError, NewAccount, PrincipalHandle, UserInfo};

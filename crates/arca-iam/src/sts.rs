@@ -37,9 +37,9 @@ impl Service for StsApi {
         let caller = call.caller;
         match call.operation.name {
             "GetCallerIdentity" => Ok(call.input.reply_xml(&|xml| {
-                xml.element("Arn", &caller.principal_arn)
-                    .element("UserId", &caller.user_id)
-                    .element("Account", &caller.account_id);
+                xml.element("Arn", caller.principal_arn())
+                    .element("UserId", caller.user_id())
+                    .element("Account", caller.account_id());
             })),
             other => Err(ApiError::new(
                 "InvalidAction",

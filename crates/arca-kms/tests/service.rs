@@ -27,21 +27,7 @@ async fn service() -> (Arc<KmsService>, tempfile::TempDir) {
 }
 
 fn root(account: &str) -> Caller {
-    Caller {
-        account_id: account.into(),
-        principal_arn: format!("arn:aws:iam::{account}:root"),
-        user_name: "root".into(),
-        user_id: account.into(),
-        is_account_root: true,
-        is_bootstrap_admin: false,
-        region: "us-east-1".into(),
-        access_key_id: "AKIATEST".into(),
-        source_ip: None,
-        secure_transport: false,
-        identity_policies: Arc::new(Vec::new()),
-        via_service: None,
-        now_ms: 0,
-    }
+    Caller::for_tests(account, None, Vec::new())
 }
 
 fn encrypt_request(key_id: &str, plaintext: &[u8], context: &[(&str, &str)]) -> EncryptRequest {
@@ -221,18 +207,14 @@ async fn aws_managed_keys_are_not_created_for_callers_who_may_not_use_them() {
     use arca_kms::api::ListKeysRequest;
     let (kms, _dir) = service().await;
     let account = "111122223333";
-    let mut nobody = root(account);
-    nobody.is_account_root = false;
-    nobody.principal_arn = format!("arn:aws:iam::{account}:user/nobody");
-    nobody.user_name = "nobody".into();
+    let nobody = Caller::for_tests(account, Some("nobody"), Vec::new());
     let answer = kms.encrypt(&nobody, encrypt_request("alias/aws/ebs", b"x", &[])).await;
     assert_eq!(answer.unwrap_err().code(), "AccessDeniedException");
     let keys = kms.list_keys(&root(account), ListKeysRequest::default()).await.unwrap();
     assert_eq!(keys.keys.unwrap_or_default().len(), 0);
 
     // Through the service it protects, the account's principals may use it.
-    let mut via_ebs = root(account);
-    via_ebs.via_service = Some("ebs.us-east-1.amazonaws.com".into());
+    let via_ebs = root(account).via("ebs.us-east-1.amazonaws.com");
     kms.encrypt(&via_ebs, encrypt_request("alias/aws/ebs", b"x", &[])).await.unwrap();
     let keys = kms.list_keys(&root(account), ListKeysRequest::default()).await.unwrap();
     assert_eq!(keys.keys.unwrap_or_default().len(), 1);

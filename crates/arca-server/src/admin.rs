@@ -10,7 +10,7 @@ use std::{
 use serde::{Deserialize, Serialize};
 
 use arca_api::{ApiError, Binding, Call, Descriptor, Operation as Row, Reply, Service};
-use arca_gate::{Caller, CrossAccount, audit::DigestKey};
+use arca_gate::{Access, Caller, CrossAccount, ResourceMode, audit::DigestKey};
 use arca_iam::identity_error;
 use arca_seal::{BoxError, SealedOwner};
 
@@ -111,23 +111,26 @@ struct AdvanceClockRequest {
     seconds: Option<i64>,
 }
 
-fn require_bootstrap_admin(caller: &Caller, operation: &str) -> Result<(), ApiError> {
-    if caller.is_bootstrap_admin {
-        return Ok(());
-    }
-    Err(ApiError::new(
-        "AccessDeniedException",
-        400,
-        format!(
-            "User: {} is not authorized to perform: arca:{operation}; only the bootstrap account's root principal may",
-            caller.principal_arn
-        ),
-    ))
+/// Every admin operation is authorised like any other, as its row's action: the gate
+/// allows deployment actions to the bootstrap account's root principal only.
+fn authorize(caller: &Caller, operation: &Row) -> Result<(), ApiError> {
+    caller
+        .authorize(&Access {
+            action: operation.action,
+            resource: "*",
+            resource_account: caller.account_id(),
+            resource_policy: None,
+            mode: ResourceMode::IdentityOnly,
+            cross_account: operation.cross_account,
+            context: Vec::new(),
+        })
+        .map_err(|denied| ApiError::new("AccessDeniedException", 400, denied.to_string()))
 }
 
 /// Runs one admin operation.
 async fn run(state: &AppState, call: Call<'_>) -> Result<Reply, ApiError> {
     let Call { caller, operation, input } = call;
+    authorize(caller, operation)?;
     let operation = operation.name;
     match operation {
         "CreateAccount" => {
@@ -150,7 +153,6 @@ async fn run(state: &AppState, call: Call<'_>) -> Result<Reply, ApiError> {
             })
         }
         "RotateRootKey" => {
-            require_bootstrap_admin(caller, operation)?;
             let internal = |e: &dyn std::fmt::Display| {
                 tracing::error!(error = %e, "root key rotation failed");
                 ApiError::new(
@@ -195,7 +197,6 @@ async fn run(state: &AppState, call: Call<'_>) -> Result<Reply, ApiError> {
             })
         }
         "AdvanceClock" => {
-            require_bootstrap_admin(caller, operation)?;
             if state.config.server.danger_clock_offset_seconds.is_none() {
                 return Err(ApiError::new(
                     "UnsupportedOperationException",

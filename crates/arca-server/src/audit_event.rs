@@ -62,12 +62,12 @@ pub fn build(input: EventInput<'_>) -> Value {
         .unwrap_or_default();
     let caller = input.caller;
     let user_identity = serde_json::json!({
-        "type": if caller.is_account_root { "Root" } else { "IAMUser" },
-        "principalId": caller.user_id,
-        "arn": caller.principal_arn,
-        "accountId": caller.account_id,
-        "accessKeyId": caller.access_key_id,
-        "userName": caller.user_name,
+        "type": if caller.is_account_root() { "Root" } else { "IAMUser" },
+        "principalId": caller.user_id(),
+        "arn": caller.principal_arn(),
+        "accountId": caller.account_id(),
+        "accessKeyId": caller.access_key_id(),
+        "userName": caller.user_name(),
     });
     let mut bounds = Bounds { bytes_left: MAX_TOTAL_BYTES, truncated: false };
     let parameters = input.parameters.map(|members| {
@@ -82,7 +82,7 @@ pub fn build(input: EventInput<'_>) -> Value {
         "eventTime": event_time,
         "eventSource": format!("{}.amazonaws.com", input.service),
         "eventName": input.operation,
-        "awsRegion": caller.region,
+        "awsRegion": caller.region(),
         "sourceIPAddress": input.source_ip,
         "userAgent": input.user_agent,
         "requestParameters": parameters.unwrap_or(Value::Null),
@@ -92,7 +92,7 @@ pub fn build(input: EventInput<'_>) -> Value {
         "readOnly": read_only,
         "eventType": "AwsApiCall",
         "managementEvent": true,
-        "recipientAccountId": caller.account_id,
+        "recipientAccountId": caller.account_id(),
         "eventCategory": "Management",
     });
     if bounds.truncated {
@@ -217,21 +217,7 @@ mod tests {
     }
 
     fn caller() -> Caller {
-        Caller {
-            account_id: "111122223333".into(),
-            principal_arn: "arn:aws:iam::111122223333:user/alice".into(),
-            user_name: "alice".into(),
-            user_id: "AIDAEXAMPLE".into(),
-            is_account_root: false,
-            is_bootstrap_admin: false,
-            region: "us-east-1".into(),
-            access_key_id: "AKIAEXAMPLE".into(),
-            source_ip: None,
-            secure_transport: false,
-            identity_policies: Default::default(),
-            via_service: None,
-            now_ms: 0,
-        }
+        Caller::for_tests("111122223333", Some("alice"), Vec::new())
     }
 
     fn event_with(parameters: Value) -> Value {

@@ -75,11 +75,11 @@ fn check_alias_name(name: &str) -> Result<(), KmsError> {
 
 impl KmsService {
     fn scoped_alias(caller: &Caller, name: &str) -> String {
-        format!("{}{name}", scope_prefix(&caller.account_id, &caller.region))
+        format!("{}{name}", scope_prefix(caller.account_id(), caller.region()))
     }
 
     fn alias_arn(caller: &Caller, name: &str) -> String {
-        format!("arn:aws:kms:{}:{}:{name}", caller.region, caller.account_id)
+        format!("arn:aws:kms:{}:{}:{name}", caller.region(), caller.account_id())
     }
 
     /// CreateAlias.
@@ -101,7 +101,7 @@ impl KmsService {
             ));
         }
         let key = self.resolve(caller, &target, Operation::CreateAlias).await?;
-        if key.record.account_id != caller.account_id {
+        if key.record.account_id != caller.account_id() {
             return Err(KmsError::NotFound(format!("Key '{}' does not exist", key.record.arn)));
         }
         self.authorize(caller, &key, Operation::CreateAlias, None)?;
@@ -160,7 +160,7 @@ impl KmsService {
                 Operation::UpdateAlias,
             )
             .await?;
-        if new_key.record.account_id != caller.account_id {
+        if new_key.record.account_id != caller.account_id() {
             return Err(KmsError::NotFound(format!("Key '{}' does not exist", new_key.record.arn)));
         }
         if let Some(old_key) = &old_key {
@@ -232,7 +232,7 @@ impl KmsService {
                 None
             }
         };
-        let prefix = scope_prefix(&caller.account_id, &caller.region);
+        let prefix = scope_prefix(caller.account_id(), caller.region());
         let mut start_after = decode_marker(input.marker.as_deref(), &prefix)?;
         let limit = input.limit.unwrap_or(50) as usize;
         // Filtering by key happens after reading, so read until the page is full.

@@ -109,7 +109,7 @@ impl KmsService {
     ) -> Result<std::sync::Arc<CachedKey>, KmsError> {
         let parsed = CiphertextBlob::parse(bytes).ok_or(KmsError::InvalidCiphertext)?;
         let key = match self.load(&parsed.key_id.to_string()).await? {
-            Some(key) if key.record.region == caller.region => key,
+            Some(key) if key.record.region == caller.region() => key,
             _ => return Err(KmsError::InvalidCiphertext),
         };
         if let Some(expected) = expected {

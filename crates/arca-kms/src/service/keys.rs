@@ -115,7 +115,7 @@ impl KmsService {
         super::tags::check_reserved(&tags)?;
 
         let key_id = uuid::Uuid::new_v4().to_string();
-        let arn = format!("arn:aws:kms:{}:{}:key/{key_id}", caller.region, caller.account_id);
+        let arn = format!("arn:aws:kms:{}:{}:key/{key_id}", caller.region(), caller.account_id());
         let policy_text = match input.policy {
             Some(policy) => {
                 let parsed = Policy::parse_resource(&policy, arca_policy::MAX_KEY_POLICY_SIZE)
@@ -125,13 +125,13 @@ impl KmsService {
                 }
                 policy
             }
-            None => default_key_policy(&caller.account_id),
+            None => default_key_policy(caller.account_id()),
         };
         let record = self.new_record(
             key_id,
             arn,
-            &caller.account_id,
-            &caller.region,
+            caller.account_id(),
+            caller.region(),
             input.description.unwrap_or_default(),
             KeyManager::Customer,
             policy_text,
@@ -244,7 +244,7 @@ impl KmsService {
         validate::paging(&mut v, input.limit, input.marker.as_ref());
         v.finish()?;
         self.authorize_account(caller, Operation::ListKeys)?;
-        let prefix = scope_prefix(&caller.account_id, &caller.region);
+        let prefix = scope_prefix(caller.account_id(), caller.region());
         let start_after = decode_marker(input.marker.as_deref(), &prefix)?;
         let limit = input.limit.unwrap_or(100) as usize;
         let rows =
@@ -259,7 +259,8 @@ impl KmsService {
                         KeyListEntry {
                             key_arn: Some(format!(
                                 "arn:aws:kms:{}:{}:key/{key_id}",
-                                caller.region, caller.account_id
+                                caller.region(),
+                                caller.account_id()
                             )),
                             key_id: Some(key_id),
                         }

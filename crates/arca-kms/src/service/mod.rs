@@ -150,16 +150,16 @@ impl KmsService {
             caller.check_reach(operation.action(), text, account, operation.cross_account())?;
         }
         let (key_id, account, region) = match key_ref {
-            KeyRef::Id(id) => (id, caller.account_id.clone(), caller.region.clone()),
+            KeyRef::Id(id) => (id, caller.account_id().to_string(), caller.region().to_string()),
             KeyRef::KeyArn { region, account, id } => (id, account, region),
             KeyRef::Alias(name) => {
                 let id = self
-                    .alias_target(caller, &caller.account_id, &caller.region, &name, operation)
+                    .alias_target(caller, caller.account_id(), caller.region(), &name, operation)
                     .await?;
-                (id, caller.account_id.clone(), caller.region.clone())
+                (id, caller.account_id().to_string(), caller.region().to_string())
             }
             KeyRef::AliasArn { region, account, name } => {
-                if region != caller.region {
+                if region != caller.region() {
                     return Err(not_found());
                 }
                 let id = self.alias_target(caller, &account, &region, &name, operation).await?;
@@ -168,7 +168,7 @@ impl KmsService {
         };
         let key_arn = format!("arn:aws:kms:{region}:{account}:key/{key_id}");
         let missing = || KmsError::NotFound(format!("Key '{key_arn}' does not exist"));
-        if region != caller.region || uuid::Uuid::parse_str(&key_id).is_err() {
+        if region != caller.region() || uuid::Uuid::parse_str(&key_id).is_err() {
             return Err(missing());
         }
         let key = self.load(&key_id).await?.ok_or_else(missing)?;
@@ -237,7 +237,7 @@ impl KmsService {
         match target {
             Some(target) => Ok(target),
             // AWS managed keys come into being the first time their alias is used.
-            None if account == caller.account_id && aliases::is_aws_managed_alias(name) => {
+            None if account == caller.account_id() && aliases::is_aws_managed_alias(name) => {
                 let policy_text = aliases::managed_key_policy(account, region, name);
                 let policy = Policy::parse_resource(&policy_text, arca_policy::MAX_KEY_POLICY_SIZE)
                     .map_err(|e| KmsError::internal("AWS managed key policy", e))?;
@@ -282,9 +282,9 @@ impl KmsService {
         context: Option<&EncryptionContext>,
     ) -> Result<(), KmsError> {
         let mut keys: Vec<(String, Vec<String>)> =
-            vec![("kms:CallerAccount".into(), vec![caller.account_id.clone()])];
-        if let Some(service) = &caller.via_service {
-            keys.push(("kms:ViaService".into(), vec![service.clone()]));
+            vec![("kms:CallerAccount".into(), vec![caller.account_id().to_string()])];
+        if let Some(service) = caller.via_service() {
+            keys.push(("kms:ViaService".into(), vec![service.to_string()]));
         }
         if let Some(context) = context {
             keys.push(("kms:EncryptionContextKeys".into(), context.keys().cloned().collect()));
@@ -309,11 +309,11 @@ impl KmsService {
         caller.authorize(&Access {
             action: operation.action(),
             resource: "*",
-            resource_account: &caller.account_id,
+            resource_account: caller.account_id(),
             resource_policy: None,
             mode: ResourceMode::IdentityOnly,
             cross_account: operation.cross_account(),
-            context: vec![("kms:CallerAccount".into(), vec![caller.account_id.clone()])],
+            context: vec![("kms:CallerAccount".into(), vec![caller.account_id().to_string()])],
         })?;
         Ok(())
     }

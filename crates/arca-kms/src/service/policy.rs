@@ -42,7 +42,7 @@ pub(super) fn lockout_check(
             resource_policy: Some(policy),
             mode: ResourceMode::KeyPolicy,
             cross_account: Operation::PutKeyPolicy.cross_account(),
-            context: vec![("kms:CallerAccount".into(), vec![caller.account_id.clone()])],
+            context: vec![("kms:CallerAccount".into(), vec![caller.account_id().to_string()])],
         })
         .map_err(|_| {
             KmsError::MalformedPolicyDocument(
