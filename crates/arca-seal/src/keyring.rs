@@ -135,8 +135,51 @@ struct Inner {
 /// Every root key version in use; seals with the newest, opens with any.
 pub struct RootKeyring {
     store: Arc<dyn Store>,
-    kek: AesGcmKey,
+    kek: Arc<dyn KeyEncryption>,
     inner: RwLock<Inner>,
+}
+
+/// What wraps the root keys. It wraps and unwraps, and never hands out the
+/// key-encryption key itself, so that the key can live inside an HSM (a PKCS#11
+/// provider implements this with the device's wrap or encrypt calls).
+pub trait KeyEncryption: Send + Sync {
+    /// A short name for logs (`software`, `pkcs11`).
+    fn name(&self) -> &'static str;
+
+    /// Wraps a root key of `version`, binding `aad`.
+    fn wrap(&self, version: u32, aad: &[u8], root_key: &[u8]) -> Result<SealedBytes, SealError>;
+
+    /// Unwraps a root key wrapped by [`Self::wrap`] with the same `aad`.
+    fn unwrap(&self, aad: &[u8], wrapped: &SealedBytes) -> Result<SecretBytes, SealError>;
+}
+
+/// The key-encryption key held in memory, from a key file or a passphrase.
+pub struct SoftwareKeyEncryption {
+    key: AesGcmKey,
+}
+
+impl SoftwareKeyEncryption {
+    /// The provider's key-encryption key, read or derived (creating the key or salt
+    /// file on first use).
+    pub fn from_provider(provider: &SealProvider) -> Result<Self, SealError> {
+        let key =
+            AesGcmKey::new(provider.key_encryption_key()?).map_err(|_| SealError::WrongSealKey)?;
+        Ok(Self { key })
+    }
+}
+
+impl KeyEncryption for SoftwareKeyEncryption {
+    fn name(&self) -> &'static str {
+        "software"
+    }
+
+    fn wrap(&self, version: u32, aad: &[u8], root_key: &[u8]) -> Result<SealedBytes, SealError> {
+        seal_with(&self.key, version, aad, root_key)
+    }
+
+    fn unwrap(&self, aad: &[u8], wrapped: &SealedBytes) -> Result<SecretBytes, SealError> {
+        open_with(&self.key, aad, wrapped)
+    }
 }
 
 impl std::fmt::Debug for RootKeyring {
@@ -160,8 +203,15 @@ impl RootKeyring {
         store: Arc<dyn Store>,
         provider: &SealProvider,
     ) -> Result<Arc<Self>, SealError> {
-        let kek_bytes = provider.key_encryption_key()?;
-        let kek = AesGcmKey::new(kek_bytes).map_err(|_| SealError::WrongSealKey)?;
+        let kek = SoftwareKeyEncryption::from_provider(provider)?;
+        Self::unseal_with(store, Arc::new(kek)).await
+    }
+
+    /// Like [`Self::unseal`], with any [`KeyEncryption`] (an HSM's).
+    pub async fn unseal_with(
+        store: Arc<dyn Store>,
+        kek: Arc<dyn KeyEncryption>,
+    ) -> Result<Arc<Self>, SealError> {
         let keyring = Arc::new(Self {
             store,
             kek,
@@ -190,7 +240,9 @@ impl RootKeyring {
             for record in &page {
                 let parsed: RootKeyRecord =
                     serde_json::from_slice(&record.value).map_err(|_| SealError::Open)?;
-                let material = open_with(&self.kek, &root_key_aad(parsed.version), &parsed.wrapped)
+                let material = self
+                    .kek
+                    .unwrap(&root_key_aad(parsed.version), &parsed.wrapped)
                     .map_err(|_| SealError::WrongSealKey)?;
                 let key = AesGcmKey::new(material).map_err(|_| SealError::WrongSealKey)?;
                 keys.insert(parsed.version, key);
@@ -204,8 +256,7 @@ impl RootKeyring {
 
     async fn create_version(&self, version: u32) -> Result<(), SealError> {
         let material = SecretBytes::random(32);
-        let wrapped =
-            seal_with(&self.kek, version, &root_key_aad(version), material.expose_secret())?;
+        let wrapped = self.kek.wrap(version, &root_key_aad(version), material.expose_secret())?;
         let record = RootKeyRecord { version, wrapped };
         let value = serde_json::to_vec(&record).map_err(|_| SealError::Open)?;
         self.store
@@ -483,6 +534,50 @@ mod tests {
         assert_eq!(keyring.versions(), vec![2, 3]);
         let value = forgetful.sealed.lock().unwrap()[0].clone();
         assert_eq!(keyring.open(b"aad", &value).unwrap().expose_secret(), b"three");
+    }
+
+    /// A provider that, like an HSM, keeps its key to itself and counts its calls.
+    struct Device {
+        key: AesGcmKey,
+        calls: std::sync::atomic::AtomicUsize,
+    }
+
+    impl KeyEncryption for Device {
+        fn name(&self) -> &'static str {
+            "device"
+        }
+
+        fn wrap(
+            &self,
+            version: u32,
+            aad: &[u8],
+            root_key: &[u8],
+        ) -> Result<SealedBytes, SealError> {
+            self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            seal_with(&self.key, version, aad, root_key)
+        }
+
+        fn unwrap(&self, aad: &[u8], wrapped: &SealedBytes) -> Result<SecretBytes, SealError> {
+            self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            open_with(&self.key, aad, wrapped)
+        }
+    }
+
+    #[tokio::test]
+    async fn any_key_encryption_provider_wraps_the_root_keys() {
+        let store: Arc<dyn Store> = Arc::new(arca_store::SqliteStore::memory().await.unwrap());
+        let device = Arc::new(Device {
+            key: AesGcmKey::new(SecretBytes::random(32)).unwrap(),
+            calls: Default::default(),
+        });
+        let keyring = RootKeyring::unseal_with(store.clone(), device.clone()).await.unwrap();
+        let sealed = keyring.seal(b"aad", b"value").unwrap();
+        keyring.rotate().await.unwrap();
+        // A second node with the same device reads both versions.
+        let other = RootKeyring::unseal_with(store, device.clone()).await.unwrap();
+        assert_eq!(other.open(b"aad", &sealed).unwrap().expose_secret(), b"value");
+        assert_eq!(other.versions(), vec![1, 2]);
+        assert!(device.calls.load(std::sync::atomic::Ordering::Relaxed) >= 4);
     }
 
     struct Failing;

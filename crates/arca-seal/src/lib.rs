@@ -27,5 +27,8 @@
 mod keyring;
 mod provider;
 
-pub use keyring::{BoxError, RootKeyring, Rotation, SealError, SealedBytes, SealedOwner};
+pub use keyring::{
+    BoxError, KeyEncryption, RootKeyring, Rotation, SealError, SealedBytes, SealedOwner,
+    SoftwareKeyEncryption,
+};
 pub use provider::SealProvider;
