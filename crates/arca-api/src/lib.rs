@@ -25,6 +25,7 @@ mod input;
 mod plain;
 mod registry;
 mod service;
+pub mod validate;
 pub mod wire;
 
 pub use error::ApiError;

@@ -4,7 +4,11 @@ use std::sync::Arc;
 
 use arca_api::{
     ApiError, Binding, Call, Descriptor, Input, Operation as Row, Reply, Service,
-    wire::{query::Params, xml::XmlWriter},
+    validate::Validator,
+    wire::{
+        query::{Params, query_validation_error},
+        xml::XmlWriter,
+    },
 };
 use arca_gate::{Caller, CrossAccount, Identity, IdentityError, UserInfo};
 use arca_seal::SealedOwner;
@@ -34,19 +38,14 @@ fn write_user(xml: &mut XmlWriter, user: &UserInfo) {
 }
 
 fn max_items(params: &Params) -> Result<usize, ApiError> {
-    match params.get("MaxItems") {
-        None => Ok(100),
-        Some(text) => match text.parse::<usize>() {
-            Ok(n) if (1..=1000).contains(&n) => Ok(n),
-            _ => Err(ApiError::new(
-                "ValidationError",
-                400,
-                format!(
-                    "1 validation error detected: Value '{text}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000"
-                ),
-            )),
-        },
+    let Some(text) = params.get("MaxItems") else { return Ok(100) };
+    let mut validator = Validator::new();
+    match text.parse::<i64>() {
+        Ok(n) => validator.range("maxItems", Some(n), 1, 1000),
+        Err(_) => validator.constraint("maxItems", "Member must be an integer"),
     }
+    validator.finish().map_err(query_validation_error)?;
+    Ok(text.parse::<usize>().unwrap_or(100))
 }
 
 /// Request members safe to record in the audit log (never a policy document).

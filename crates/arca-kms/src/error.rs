@@ -102,6 +102,12 @@ impl KmsError {
     }
 }
 
+impl From<arca_api::validate::ValidationErrors> for KmsError {
+    fn from(errors: arca_api::validate::ValidationErrors) -> Self {
+        KmsError::Validation(errors.0)
+    }
+}
+
 impl From<arca_store::StoreError> for KmsError {
     fn from(error: arca_store::StoreError) -> Self {
         KmsError::internal("store", error)

@@ -5,7 +5,10 @@
 use std::collections::HashMap;
 
 use super::xml::XmlWriter;
-use crate::ApiError;
+use crate::{
+    ApiError,
+    validate::{ValidationErrors, Validator},
+};
 
 /// The content type of answers.
 pub const CONTENT_TYPE: &str = "text/xml";
@@ -53,13 +56,16 @@ impl Params {
     /// A required parameter, or the error IAM gives when it is missing.
     pub fn required(&self, name: &str) -> Result<&str, ApiError> {
         self.get(name).ok_or_else(|| {
-            ApiError::new(
-                "ValidationError",
-                400,
-                format!("1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null", lower_first(name)),
-            )
+            let mut validator = Validator::new();
+            validator.required::<String>(&lower_first(name), &None);
+            query_validation_error(validator.finish().err().unwrap_or_default())
         })
     }
+}
+
+/// Query services (IAM, STS) name a constraint violation `ValidationError`.
+pub fn query_validation_error(errors: ValidationErrors) -> ApiError {
+    ApiError::new("ValidationError", 400, errors.0)
 }
 
 /// The query parameters of a presigned request's SigV4 authentication.
