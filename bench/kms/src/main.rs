@@ -62,6 +62,15 @@ struct Args {
     /// The signing region.
     #[arg(long, default_value = "us-east-1")]
     region: String,
+    /// How the started server makes audit records durable: fsync (the default, as in
+    /// production) or flush.
+    #[arg(long, default_value = "fsync", value_parser = ["fsync", "flush"])]
+    audit_durability: String,
+    /// Pass this shell's ARCA_* variables to the started server. Without it they are
+    /// removed, so that a stray ARCA_AUDIT_DURABILITY or ARCA_STORE_URL cannot change
+    /// what is measured.
+    #[arg(long)]
+    inherit_arca_env: bool,
     #[command(subcommand)]
     command: Option<Internal>,
 }
@@ -140,12 +149,18 @@ async fn run_arca(args: &Args, shape: LoadShape) -> anyhow::Result<Vec<Row>> {
     let scratch = targets::scratch_dir("arca")?;
     let data_dir = scratch.join("data");
     std::fs::create_dir_all(&data_dir)?;
-    let server = targets::start_arca(&args.arca_bin, &data_dir).await?;
+    let environment = targets::arca_environment(&args.audit_durability, args.inherit_arca_env);
+    let durability = environment
+        .iter()
+        .find(|(name, _)| name == "ARCA_AUDIT_DURABILITY")
+        .map_or("fsync", |(_, value)| value.as_str());
+    let server = targets::start_arca(&args.arca_bin, &data_dir, &environment).await?;
     println!(
-        "arca: {} server --dev at {} (data dir {}, default config: audit on)",
+        "arca: {} server --dev at {} (data dir {}, audit on, audit durability: {durability}, ARCA_* from this shell: {})",
         args.arca_bin.display(),
         server.address,
-        data_dir.display()
+        data_dir.display(),
+        if args.inherit_arca_env { "passed" } else { "removed" }
     );
     let credentials = targets::read_credentials(&data_dir.join("credentials"), &args.region)?;
     let host = server.address.to_string();

@@ -51,11 +51,35 @@ pub fn scratch_dir(label: &str) -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
-/// Starts `arca server --dev` with a fresh data dir and waits for `/health`.
-pub async fn start_arca(arca_bin: &Path, data_dir: &Path) -> anyhow::Result<ServerProcess> {
+/// The ARCA_* environment of the started server: this shell's only when asked, then
+/// the audit durability chosen on the command line unless the shell set one.
+pub fn arca_environment(durability: &str, inherit: bool) -> Vec<(String, String)> {
+    let mut environment: Vec<(String, String)> = if inherit {
+        std::env::vars().filter(|(name, _)| name.starts_with("ARCA_")).collect()
+    } else {
+        Vec::new()
+    };
+    if !environment.iter().any(|(name, _)| name == "ARCA_AUDIT_DURABILITY") {
+        environment.push(("ARCA_AUDIT_DURABILITY".into(), durability.into()));
+    }
+    environment
+}
+
+/// Starts `arca server --dev` with a fresh data dir, exactly the given ARCA_*
+/// environment, and waits for `/health`.
+pub async fn start_arca(
+    arca_bin: &Path,
+    data_dir: &Path,
+    environment: &[(String, String)],
+) -> anyhow::Result<ServerProcess> {
     let address = free_address()?;
     let log = std::fs::File::create(data_dir.with_extension("log"))?;
-    let child = Command::new(arca_bin)
+    let mut command = Command::new(arca_bin);
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("ARCA_")) {
+        command.env_remove(name);
+    }
+    command.envs(environment.iter().map(|(name, value)| (name, value)));
+    let child = command
         .args(["server", "--dev", "--data-dir"])
         .arg(data_dir)
         .args(["--listen", &address.to_string()])
