@@ -275,7 +275,8 @@ impl Identity {
                 match changes.recv().await {
                     Ok(change)
                         if !change.table.starts_with("iam.")
-                            && change.table != "seal.root-keys" => {}
+                            && change.table != "seal.root-keys"
+                            && !change.is_resync() => {}
                     Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                         identity.forget_principals();
                     }

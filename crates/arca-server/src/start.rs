@@ -335,8 +335,9 @@ fn spawn_keyring_reload(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
                     }
                 }
                 Ok(change) if change.table.starts_with("iam.") => state.signing_keys.clear(),
-                Ok(_) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                Ok(change) if !change.is_resync() => {}
+                // Missed changes (a lagging feed, or a lost and re-established one).
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                     let _ = state.keyring.reload().await;
                     state.signing_keys.clear();
                 }

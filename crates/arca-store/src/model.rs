@@ -65,6 +65,22 @@ pub struct Change {
     pub key: String,
 }
 
+/// The table name of a [`Change::resync`]; no real table has it.
+const RESYNC_TABLE: &str = "*";
+
+impl Change {
+    /// "Changes may have been missed": sent when the feed's connection was lost and
+    /// re-established. A subscriber drops everything it caches, as on a lagged feed.
+    pub fn resync() -> Self {
+        Self { table: RESYNC_TABLE.into(), key: String::new() }
+    }
+
+    /// True for [`Change::resync`].
+    pub fn is_resync(&self) -> bool {
+        self.table == RESYNC_TABLE
+    }
+}
+
 /// A claimed background job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {

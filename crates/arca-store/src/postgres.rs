@@ -284,13 +284,17 @@ async fn forward_changes(
                 Some(change) => drop(changes.send(change)),
                 None => tracing::warn!("ignoring a malformed change notification"),
             },
-            Ok(None) => tracing::warn!(
-                "change feed connection lost and re-established; changes in between were missed"
-            ),
+            Ok(None) => {
+                tracing::warn!(
+                    "change feed connection lost and re-established; changes in between were missed"
+                );
+                drop(changes.send(Change::resync()));
+            }
             Err(error) => {
                 tracing::warn!(error = %backend("receive changes")(error), "change feed failed; reconnecting");
                 listener = reconnect(&url).await;
                 tracing::info!("change feed re-established; changes in between were missed");
+                drop(changes.send(Change::resync()));
             }
         }
     }

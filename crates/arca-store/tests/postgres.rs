@@ -135,18 +135,24 @@ async fn change_feed_survives_a_dropped_connection() {
     assert_eq!(terminated, [true], "one listening connection was cut");
     admin.close().await.unwrap();
 
-    // Changes committed while the feed reconnects are missed; later ones arrive.
-    let mut delivered = None;
-    for attempt in 0..20 {
+    // Changes committed while the feed reconnects are missed, so subscribers are told
+    // to resync (drop their caches) before later changes arrive.
+    let (mut resynced, mut delivered) = (false, None);
+    'attempts: for attempt in 0..20 {
         let key = format!("k{attempt}");
         store.commit(vec![Write::put("t", &key, b"v".to_vec(), Precondition::None)]).await.unwrap();
-        if let Some(change) = next_change(&mut feed, Duration::from_millis(500)).await {
-            delivered = Some(change);
-            break;
+        while let Some(change) = next_change(&mut feed, Duration::from_millis(500)).await {
+            if change.is_resync() {
+                resynced = true;
+            } else {
+                delivered = Some(change);
+                break 'attempts;
+            }
         }
     }
     let delivered = delivered.expect("the change feed came back");
     assert_eq!(delivered.table, "t");
+    assert!(resynced, "a resync came before the first change after the cut");
 
     drop(store);
     database.drop_database().await;

@@ -95,6 +95,8 @@ impl KmsService {
                         service.cache.invalidate_alias(&change.key)
                     }
                     Ok(change) if change.table == "seal.root-keys" => service.cache.clear(),
+                    // The feed was lost and re-established: anything may have changed.
+                    Ok(change) if change.is_resync() => service.cache.clear(),
                     Ok(_) => {}
                     // Missed notifications: forget everything rather than serve stale state.
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
