@@ -22,6 +22,7 @@
 
 mod error;
 mod input;
+mod peers;
 mod plain;
 mod registry;
 mod service;
@@ -30,6 +31,7 @@ pub mod wire;
 
 pub use error::ApiError;
 pub use input::{Input, Reply};
+pub use peers::{Dispatch, Peers};
 pub use plain::{PlainRequest, PlainResponse, PlainRoute};
 pub use registry::{Registry, Route, RouteError};
 pub use service::{Binding, Call, Descriptor, Operation, Service};

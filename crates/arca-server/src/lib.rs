@@ -19,6 +19,7 @@
 mod admin;
 pub mod audit_event;
 pub mod config;
+mod in_process;
 pub mod metrics;
 pub mod pipeline;
 mod request_body;

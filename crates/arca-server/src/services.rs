@@ -12,6 +12,9 @@ use crate::{admin::AdminApi, state::AppState};
 /// What the services are built from.
 pub(crate) struct Parts {
     pub(crate) state: Weak<AppState>,
+    /// For services that call others in process on their caller's behalf.
+    #[expect(dead_code, reason = "Secrets Manager, the first service to call another, takes it")]
+    pub(crate) peers: arca_api::Peers,
     pub(crate) identity: Arc<Identity>,
     pub(crate) kms: Arc<KmsService>,
 }

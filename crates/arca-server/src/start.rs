@@ -267,9 +267,11 @@ impl Server {
         let listener = tokio::net::TcpListener::bind(config.server.listen).await.map_err(|e| {
             StartError::Io(format!("cannot listen on {}: {e}", config.server.listen))
         })?;
+        let peers = arca_api::Peers::new();
         let state = Arc::new_cyclic(|weak| AppState {
             registry: services::registry(services::Parts {
                 state: weak.clone(),
+                peers: peers.clone(),
                 identity: Arc::clone(&identity),
                 kms: Arc::clone(&kms),
             }),
@@ -282,8 +284,17 @@ impl Server {
             clock,
             metrics: Metrics::default(),
             signing_keys: SigningKeyCache::default(),
+            peers,
         });
+        let dispatch: Arc<dyn arca_api::Dispatch> = state.clone();
+        state.peers.connect(Arc::downgrade(&dispatch));
         Ok(Self { state, listener, tls, credentials_path, config_path })
+    }
+
+    /// The server's shared state (for in-process tests).
+    #[cfg(test)]
+    pub(crate) fn state(&self) -> Arc<AppState> {
+        Arc::clone(&self.state)
     }
 
     /// The address actually bound (useful with port 0).

@@ -32,6 +32,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Derived SigV4 signing keys.
     pub signing_keys: SigningKeyCache,
+    /// The handle services use to call each other in process (connected at start).
+    pub peers: arca_api::Peers,
 }
 
 /// How long a claimed job stays leased to this node.

@@ -1,0 +1,69 @@
+//! Calls from one service to another, in process, on behalf of the caller: Secrets
+//! Manager asking KMS for a data key, as AWS services do. The callee sees the same
+//! caller with `kms:ViaService` (`{via}.{region}.amazonaws.com`) and
+//! `kms:CallerAccount` set as AWS sets them, and the platform authorises, audits and
+//! counts the call like any request.
+
+use std::sync::{Arc, OnceLock, Weak};
+
+use arca_gate::Caller;
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::ApiError;
+
+/// What the platform offers for in-process calls (the server implements it).
+#[async_trait::async_trait]
+pub trait Dispatch: Send + Sync {
+    /// Runs `operation` of the service named `service` for `caller` with a JSON input
+    /// document, and returns its JSON output.
+    async fn dispatch(
+        &self,
+        caller: &Caller,
+        service: &str,
+        operation: &str,
+        input: serde_json::Value,
+    ) -> Result<serde_json::Value, ApiError>;
+}
+
+/// A service's handle on the others. Cheap to clone; the server fills it in once
+/// every service is registered.
+#[derive(Clone, Default)]
+pub struct Peers(Arc<OnceLock<Weak<dyn Dispatch>>>);
+
+impl std::fmt::Debug for Peers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() { "Peers(connected)" } else { "Peers(unset)" })
+    }
+}
+
+impl Peers {
+    /// A handle to be connected later with [`Peers::connect`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Connects the handle to the server's dispatcher (once; later calls are ignored).
+    pub fn connect(&self, dispatch: Weak<dyn Dispatch>) {
+        let _ = self.0.set(dispatch);
+    }
+
+    /// Calls `operation` of `service` as `caller`, through the service `via` (the
+    /// calling service's signing name, e.g. `secretsmanager`).
+    pub async fn call<I: Serialize, O: DeserializeOwned>(
+        &self,
+        caller: &Caller,
+        via: &str,
+        service: &str,
+        operation: &str,
+        input: &I,
+    ) -> Result<O, ApiError> {
+        let unavailable = || ApiError::new("InternalFailure", 500, "The server is stopping");
+        let dispatch = self.0.get().and_then(Weak::upgrade).ok_or_else(unavailable)?;
+        let caller = caller.via(format!("{via}.{}.amazonaws.com", caller.region()));
+        let document = serde_json::to_value(input)
+            .map_err(|_| ApiError::new("InternalFailure", 500, "An internal error occurred"))?;
+        let output = dispatch.dispatch(&caller, service, operation, document).await?;
+        serde_json::from_value(output)
+            .map_err(|_| ApiError::new("InternalFailure", 500, "An internal error occurred"))
+    }
+}
