@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Golden wire fixtures for arca-api, made and checked by botocore itself.
+"""Golden wire fixtures for arca-wire, made and checked by botocore itself.
 
-    gen-wire-fixtures.py           writes crates/arca-api/tests/fixtures/*.json
+    gen-wire-fixtures.py           writes crates/arca-wire/tests/fixtures/*.json
     gen-wire-fixtures.py --check   parses the answers Arca encoded
                                    (fixtures/answers-encoded.json, written by
-                                   `ARCA_BLESS=1 cargo test -p arca-api --test wire_answers`)
+                                   `ARCA_BLESS=1 cargo test -p arca-wire --test wire_answers`)
                                    with botocore's response parsers and compares
                                    them with what the fixtures expect.
 
@@ -37,7 +37,7 @@ from botocore.model import ServiceModel
 from botocore.validate import validate_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "crates/arca-api/tests/fixtures"
+FIXTURES = ROOT / "crates/arca-wire/tests/fixtures"
 ENDPOINT = "https://example.amazonaws.com"
 UTC = datetime.timezone.utc
 
@@ -527,7 +527,7 @@ LOCATIONS = {"uri": "Label", "querystring": "Query", "header": "Header", "header
 
 
 def route(model):
-    """An operation's HTTP binding in the shape of arca-api's `HttpRoute`."""
+    """An operation's HTTP binding in the shape of arca-wire's `HttpRoute`."""
     bindings = []
     shape = model.input_shape
     payload = shape.serialization.get("payload") if shape else None

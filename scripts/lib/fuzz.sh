@@ -14,7 +14,7 @@
 # crate:target:runs, the runs sized to about ten seconds on the 2-core CI machine.
 FUZZ_SPECS=(arca-sigv4:parse_auth:200000 arca-kms:json_request:100000
   arca-kms:ciphertext_blob:2000000 arca-scan:extract:25000
-  arca-api:cbor_body:150000 arca-api:rest_request:150000)
+  arca-wire:cbor_body:150000 arca-wire:rest_request:150000)
 
 # The seconds target number `left` (of the remaining ones) may fuzz, given `used`
 # seconds of the `total` already spent and an optional per-target `ceiling`; never

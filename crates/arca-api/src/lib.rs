@@ -8,9 +8,9 @@
 //! audit records and error encoding come from them, so no service or operation name
 //! is matched anywhere else.
 //!
-//! The wire protocols live in [`wire`], each decoded and encoded in one place. A
-//! service sees an [`Input`] it decodes into its typed request and answers through
-//! [`Input::reply`], which encodes in the protocol the request came in.
+//! The wire protocols live in [`wire`] (the `arca-wire` crate), each decoded and encoded
+//! in one place. A service sees an [`Input`] it decodes into its typed request and
+//! answers through [`Input::reply`], which encodes in the protocol the request came in.
 //!
 //! ```text
 //! static DESCRIPTOR: Descriptor = Descriptor { name: "kms", .. };
@@ -20,19 +20,15 @@
 //! }
 //! ```
 
-mod error;
 mod input;
 mod peers;
 mod plain;
 mod registry;
 mod service;
-pub mod validate;
-pub mod wire;
 
-pub use error::ApiError;
+pub use arca_wire::{self as wire, ApiError, Protocol, validate};
 pub use input::{Input, Reply};
 pub use peers::{Dispatch, Peers};
 pub use plain::{PlainRequest, PlainResponse, PlainRoute};
 pub use registry::{Registry, Route, RouteError};
 pub use service::{Binding, Call, Descriptor, Operation, Service};
-pub use wire::Protocol;

@@ -7,9 +7,8 @@ use http::request::Parts;
 
 use crate::{
     ApiError, Binding, Descriptor, Input, Operation, PlainRoute, Protocol, Service,
-    error::truncate,
     input::Document,
-    wire::{cbor, json, query, rest_json},
+    wire::{cbor, json, query, rest_json, truncate},
 };
 
 /// Every service of a server.

@@ -38,7 +38,7 @@ mod serde_bytes_like {
 }
 
 pub fn run(data: &[u8]) {
-    use arca_api::wire::cbor;
+    use arca_wire::cbor;
     let Ok(document) = cbor::parse_body(data) else { return };
     let _ = cbor::member_to_json(&document);
     let _ = cbor::input::<Input>(&document);

@@ -5,15 +5,12 @@
 //! or `json::output`, and each error with the protocol's error body and headers, and
 //! compares the result with `tests/fixtures/answers-encoded.json`. That file is what
 //! `gen-wire-fixtures.py --check` parses with botocore; after a deliberate change,
-//! rewrite it with `ARCA_BLESS=1 cargo test -p arca-api --test wire_answers` and run
+//! rewrite it with `ARCA_BLESS=1 cargo test -p arca-wire --test wire_answers` and run
 //! the check.
 
 mod common;
 
-use arca_api::{
-    ApiError, Protocol,
-    wire::{cbor, json, rest_json},
-};
+use arca_wire::{ApiError, Protocol, cbor, json, rest_json};
 use common::{Blob, Timestamp, fixture, fixture_path, text};
 use serde::{Serialize, Serializer, ser::SerializeMap};
 use serde_json::{Value, json};

@@ -4,7 +4,7 @@
 // Routing and input assembly run over a table with labels, a greedy label, literal
 // segments and query parts, and every binding kind; none may panic.
 
-use arca_api::wire::rest_json::{
+use arca_wire::rest_json::{
     HttpRoute, Kind, Location, MemberBinding, build_document, match_request, match_route,
 };
 

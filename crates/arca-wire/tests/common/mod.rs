@@ -95,7 +95,7 @@ pub struct Timestamp(pub f64);
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        arca_api::wire::cbor::serialize_timestamp(self.0, serializer)
+        arca_wire::cbor::serialize_timestamp(self.0, serializer)
     }
 }
 

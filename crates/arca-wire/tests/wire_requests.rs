@@ -6,7 +6,7 @@
 
 mod common;
 
-use arca_api::wire::{
+use arca_wire::{
     cbor,
     rest_json::{self, HttpRoute, Kind, Location, MemberBinding},
 };

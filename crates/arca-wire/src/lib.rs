@@ -1,5 +1,6 @@
 //! The AWS wire protocols, each decoded and encoded in one place, as the Smithy protocol
-//! specifications define them:
+//! specifications define them. Pure: no I/O and nothing of the server, so the codecs
+//! build and fuzz on their own.
 //!
 //! - [`json`]: `awsJson1_0` / `awsJson1_1`, `POST /` with `X-Amz-Target: Prefix.Operation`;
 //! - [`query`] (with [`xml`]): `awsQuery`, a form body with `Action`, XML answers;
@@ -11,14 +12,16 @@
 //! authentication, so that even a refusal is answered in the protocol the request came in.
 
 pub mod cbor;
+mod error;
 pub mod json;
 pub mod query;
 pub mod rest_json;
+pub mod validate;
 pub mod xml;
 
-use http::HeaderMap;
+pub use error::{ApiError, truncate};
 
-use crate::ApiError;
+use http::HeaderMap;
 
 /// Which wire protocol a request arrived in, and so the one its answer is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
