@@ -303,6 +303,39 @@ mod tests {
         }
     }
 
+    #[test]
+    fn deployment_actions_belong_to_the_bootstrap_root_whatever_a_policy_grants() {
+        let everything = Policy::parse_identity(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+            10_000,
+        )
+        .unwrap();
+        let access = |action| Access {
+            action,
+            resource: "*",
+            resource_account: "111111111111",
+            resource_policy: None,
+            mode: ResourceMode::IdentityOnly,
+            cross_account: CrossAccount::SameAccountOnly,
+            context: Vec::new(),
+        };
+        // An account root, and a user of it with Action "*": neither may.
+        let mut admin_user = root_of("111111111111", vec![everything]);
+        admin_user.is_account_root = false;
+        admin_user.principal_arn = "arn:aws:iam::111111111111:user/admin".into();
+        for caller in [root_of("111111111111", Vec::new()), admin_user] {
+            let denied = caller.authorize(&access("arca:RotateRootKey")).unwrap_err();
+            assert!(denied.to_string().contains("only the bootstrap account's root principal"));
+            // The same policy still allows the caller's ordinary actions.
+            if !caller.is_account_root {
+                caller.authorize(&access("kms:CreateKey")).unwrap();
+            }
+        }
+        let mut bootstrap = root_of("111111111111", Vec::new());
+        bootstrap.is_bootstrap_admin = true;
+        bootstrap.authorize(&access("arca:RotateRootKey")).unwrap();
+    }
+
     fn key_policy_granting_b() -> Policy {
         Policy::parse_resource(
             r#"{"Version":"2012-10-17","Statement":[

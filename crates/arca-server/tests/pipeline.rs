@@ -128,3 +128,27 @@ async fn metrics_label_only_registered_names() {
     assert!(metrics.contains("operation=\"ListKeys\""), "{metrics}");
     assert!(!metrics.contains("Invented"), "{metrics}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_accounts_root_cannot_administer_the_deployment() {
+    let server = TestServer::start().await;
+    let created =
+        server.send(Call::json("arca", "ArcaAdmin.CreateAccount", json!({"Name": "tenant"}))).await;
+    assert_eq!(created.status, 200, "{}", created.text());
+    let account = created.json();
+    let (key_id, secret) = (
+        account["AccessKeyId"].as_str().unwrap().to_string(),
+        account["SecretAccessKey"].as_str().unwrap().to_string(),
+    );
+    // The tenant's root may do anything in its own account, but no deployment action.
+    for operation in ["ArcaAdmin.RotateRootKey", "ArcaAdmin.CreateAccount"] {
+        let refused = server
+            .send_as(&key_id, &secret, Call::json("arca", operation, json!({"Name": "x"})))
+            .await;
+        assert_eq!(refused.json()["__type"], "AccessDeniedException", "{operation}");
+        assert!(refused.text().contains("only the bootstrap account's root principal may"));
+    }
+    // The bootstrap root still may.
+    let rotated = server.send(Call::json("arca", "ArcaAdmin.RotateRootKey", json!({}))).await;
+    assert_eq!(rotated.status, 200, "{}", rotated.text());
+}
