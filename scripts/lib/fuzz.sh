@@ -12,9 +12,16 @@
 # fixed and its input added to the corpus, which the ordinary tests replay.
 
 # crate:target:runs, the runs sized to about ten seconds on the 2-core CI machine.
-FUZZ_SPECS=(arca-sigv4:parse_auth:200000 arca-kms:json_request:100000
-  arca-kms:ciphertext_blob:2000000 arca-scan:extract:25000
+FUZZ_SPECS=(arca-sigv4:parse_auth:200000 arca-scan:extract:25000
   arca-wire:cbor_body:150000 arca-wire:rest_request:150000)
+# The KMS targets (KMS JSON requests, ciphertext blobs) need arca-kms, so their fuzz
+# build compiles the store, SQLite and aws-lc with the sanitizer: about nine minutes on
+# the CI machine, which the 45-minute budget no longer holds. They run with
+# ARCA_FUZZ_ALL=1; their corpora are replayed by `cargo test` (crates/arca-kms/tests/corpus.rs)
+# in every run.
+if [ "${ARCA_FUZZ_ALL:-0}" = 1 ]; then
+  FUZZ_SPECS+=(arca-kms:json_request:100000 arca-kms:ciphertext_blob:2000000)
+fi
 
 # The seconds target number `left` (of the remaining ones) may fuzz, given `used`
 # seconds of the `total` already spent and an optional per-target `ceiling`; never
