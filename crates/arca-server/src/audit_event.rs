@@ -5,7 +5,10 @@
 
 use serde_json::{Map, Value};
 
-use arca_gate::Caller;
+use arca_gate::{
+    Caller,
+    audit::{EventLine, EventLineError},
+};
 
 /// Bounds on what one event keeps of the request members, whatever the caller sent:
 /// a string's characters, the entries of one object or list, the nesting depth, and the
@@ -50,8 +53,32 @@ fn lower_camel(name: &str) -> String {
     }
 }
 
-/// The event as CloudTrail would write it.
-pub fn build(input: EventInput<'_>) -> Value {
+/// CloudTrail's `userIdentity`, members in sorted order (the chain's canonical form).
+#[derive(serde::Serialize)]
+struct UserIdentity<'a> {
+    #[serde(rename = "accessKeyId")]
+    access_key_id: &'a str,
+    #[serde(rename = "accountId")]
+    account_id: &'a str,
+    arn: &'a str,
+    #[serde(rename = "principalId")]
+    principal_id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(rename = "userName")]
+    user_name: &'a str,
+}
+
+/// A new random id, from aws-lc's generator (`Uuid::new_v4` asks the kernel each time).
+pub fn random_uuid() -> String {
+    let mut bytes = [0u8; 16];
+    arca_crypto::random::fill(&mut bytes);
+    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+}
+
+/// The event as CloudTrail would write it, serialised on the request's own task (see
+/// [`EventLine`]): members in sorted order, nothing built twice.
+pub fn build(input: EventInput<'_>) -> Result<EventLine, EventLineError> {
     let time =
         time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(input.time_ms) * 1_000_000)
             .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
@@ -61,51 +88,51 @@ pub fn build(input: EventInput<'_>) -> Value {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     let caller = input.caller;
-    let user_identity = serde_json::json!({
-        "type": if caller.is_account_root() { "Root" } else { "IAMUser" },
-        "principalId": caller.user_id(),
-        "arn": caller.principal_arn(),
-        "accountId": caller.account_id(),
-        "accessKeyId": caller.access_key_id(),
-        "userName": caller.user_name(),
-    });
     let mut bounds = Bounds { bytes_left: MAX_TOTAL_BYTES, truncated: false };
     let parameters = input.parameters.map(|members| {
         let recorded: Map<String, Value> =
             members.into_iter().map(|(name, value)| (lower_camel(&name), value)).collect();
         bounds.keep(Value::Object(recorded), 0)
     });
-    let read_only = input.read_only;
-    let mut event = serde_json::json!({
-        "eventVersion": "1.08",
-        "userIdentity": user_identity,
-        "eventTime": event_time,
-        "eventSource": format!("{}.amazonaws.com", input.service),
-        "eventName": input.operation,
-        "awsRegion": caller.region(),
-        "sourceIPAddress": input.source_ip,
-        "userAgent": input.user_agent,
-        "requestParameters": parameters.unwrap_or(Value::Null),
-        "responseElements": Value::Null,
-        "requestID": input.request_id,
-        "eventID": uuid::Uuid::new_v4().to_string(),
-        "readOnly": read_only,
-        "eventType": "AwsApiCall",
-        "managementEvent": true,
-        "recipientAccountId": caller.account_id(),
-        "eventCategory": "Management",
-    });
-    if bounds.truncated {
-        event["requestParametersTruncated"] = true.into();
-    }
+    let user_identity = UserIdentity {
+        access_key_id: caller.access_key_id(),
+        account_id: caller.account_id(),
+        arn: caller.principal_arn(),
+        principal_id: caller.user_id(),
+        kind: if caller.is_account_root() { "Root" } else { "IAMUser" },
+        user_name: caller.user_name(),
+    };
+    let mut line = EventLine::builder();
+    line.member("awsRegion", caller.region())?;
     if let Some((code, message)) = input.error {
-        event["errorCode"] = code.into();
+        line.member("errorCode", code)?;
         // Validation messages may echo what the caller sent: the same bounds apply.
         let mut message_bounds = Bounds { bytes_left: MAX_MESSAGE_BYTES, truncated: false };
-        event["errorMessage"] =
-            message_bounds.keep_text_within(message.to_string(), MAX_MESSAGE_BYTES).into();
+        line.member(
+            "errorMessage",
+            &message_bounds.keep_text_within(message.to_string(), MAX_MESSAGE_BYTES),
+        )?;
     }
-    event
+    line.member("eventCategory", "Management")?
+        .member("eventID", &random_uuid())?
+        .member("eventName", input.operation)?
+        .member("eventSource", &format!("{}.amazonaws.com", input.service))?
+        .member("eventTime", &event_time)?
+        .member("eventType", "AwsApiCall")?
+        .member("eventVersion", "1.08")?
+        .member("managementEvent", &true)?
+        .member("readOnly", &input.read_only)?
+        .member("recipientAccountId", caller.account_id())?
+        .member("requestID", input.request_id)?
+        .member("requestParameters", &parameters.unwrap_or(Value::Null))?;
+    if bounds.truncated {
+        line.member("requestParametersTruncated", &true)?;
+    }
+    line.member("responseElements", &Value::Null)?
+        .member("sourceIPAddress", &input.source_ip)?
+        .member("userAgent", input.user_agent)?
+        .member("userIdentity", &user_identity)?;
+    Ok(line.finish())
 }
 
 /// Cuts request members down to the bounds above, remembering whether it cut anything.
@@ -202,6 +229,7 @@ mod tests {
             error: Some(("AccessDeniedException", "denied")),
             time_ms: 0,
         });
+        let event = parsed(&event.unwrap());
         let text = event.to_string();
         assert!(
             !text.contains("c2VjcmV0")
@@ -220,9 +248,14 @@ mod tests {
         Caller::for_tests("111122223333", Some("alice"), Vec::new())
     }
 
+    /// The event as the log holds it (with its chain members).
+    fn parsed(line: &EventLine) -> Value {
+        serde_json::from_str(&line.canonical(arca_gate::audit::GENESIS_HASH, 1)).unwrap()
+    }
+
     fn event_with(parameters: Value) -> Value {
         let caller = caller();
-        build(EventInput {
+        let line = build(EventInput {
             caller: &caller,
             service: "kms",
             operation: "CreateKey",
@@ -234,6 +267,8 @@ mod tests {
             error: Some(("AccessDeniedException", "denied")),
             time_ms: 0,
         })
+        .unwrap();
+        parsed(&line)
     }
 
     #[test]
@@ -252,6 +287,36 @@ mod tests {
         assert!(recorded.len() <= MAX_ENTRIES);
         assert!(event.to_string().len() < MAX_TOTAL_BYTES + 2048, "{}", event.to_string().len());
         assert_eq!(event["requestParametersTruncated"], true);
+    }
+
+    /// `arca audit verify` re-serialises each line as a sorted map: the members built
+    /// here must come out in exactly that form, or every record would fail its hash.
+    #[test]
+    fn the_built_event_is_in_canonical_form() {
+        let caller = caller();
+        for error in [None, Some(("AccessDeniedException", "denied"))] {
+            let parameters =
+                serde_json::json!({"KeyId": "k", "EncryptionContext": {"z": "1", "a": "2"}});
+            let line = build(EventInput {
+                caller: &caller,
+                service: "kms",
+                operation: "Encrypt",
+                read_only: false,
+                source_ip: "10.0.0.1".into(),
+                user_agent: "ua \"quoted\"",
+                request_id: "rid",
+                parameters: parameters.as_object().cloned(),
+                error,
+                time_ms: 1_700_000_000_123,
+            })
+            .unwrap();
+            let text = line.canonical(arca_gate::audit::GENESIS_HASH, 1);
+            let value: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(serde_json::to_string(&value).unwrap(), text);
+            assert_eq!(value["userIdentity"]["type"], "IAMUser");
+            assert_eq!(value["eventTime"], "2023-11-14T22:13:20Z");
+            assert_eq!(value["errorCode"].as_str(), error.map(|(code, _)| code));
+        }
     }
 
     #[test]

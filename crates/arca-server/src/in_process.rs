@@ -24,7 +24,7 @@ impl Dispatch for AppState {
         document: Value,
     ) -> Result<Value, ApiError> {
         let started = Instant::now();
-        let request_id = uuid::Uuid::new_v4().to_string();
+        let request_id = audit_event::random_uuid();
         let service = self.registry.service(service).cloned().ok_or_else(|| {
             ApiError::new("InternalFailure", 500, format!("no service {service} is registered"))
         })?;
@@ -48,7 +48,11 @@ impl Dispatch for AppState {
             error: result.as_ref().err().map(|e| (e.code.as_str(), e.message.as_str())),
             time_ms: self.clock.now_ms(),
         });
-        if let Err(error) = self.audit.record(event).await {
+        let recorded = match event {
+            Ok(event) => self.audit.record(event).await.map_err(|error| error.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        if let Err(error) = recorded {
             tracing::error!(%error, request_id, "audit write failed; refusing the in-process call");
             return Err(ApiError::new(
                 descriptor.internal_error_code,

@@ -71,7 +71,7 @@ pub async fn handle(state: Arc<AppState>, request: Request<Body>) -> Response<Bo
         _ => {}
     }
     let started = Instant::now();
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = audit_event::random_uuid();
     let connection = Connection {
         peer: request.extensions().get::<PeerAddr>().map(|peer| peer.0),
         secure: request.extensions().get::<SecureTransport>().is_some(),
@@ -132,7 +132,11 @@ pub async fn handle(state: Arc<AppState>, request: Request<Body>) -> Response<Bo
         error: result.as_ref().err().map(|e| (e.code.as_str(), e.message.as_str())),
         time_ms: state.clock.now_ms(),
     });
-    let result = match state.audit.record(event).await {
+    let recorded = match event {
+        Ok(event) => state.audit.record(event).await.map_err(|error| error.to_string()),
+        Err(error) => Err(error.to_string()),
+    };
+    let result = match recorded {
         Ok(()) => result,
         // As in Vault: a request that cannot be audited does not happen.
         Err(error) => {

@@ -15,6 +15,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of the system allocator: the server allocates many small, short-
+/// lived buffers per request on two or more threads, where glibc's malloc spent about a
+/// seventh of the server's CPU in `bench/kms` (arenas, `malloc_consolidate`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "arca", version, about = "Self-hosted data protection that speaks the AWS APIs")]
 struct Cli {

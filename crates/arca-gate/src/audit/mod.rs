@@ -34,8 +34,8 @@
 //! Digests are kept out of the event chain, where they would vanish with the tail.
 //!
 //! The store keeps a copy of the chain head and of the last digest; they trail the
-//! files (they are written off the request path) but catch a tail cut together with
-//! the digests that covered it. The signing key is generated on first start; its
+//! files (they are written off the request path, at most ten times a second) but
+//! catch a tail cut together with the digests that covered it. The signing key is generated on first start; its
 //! private half is kept in the store only sealed under the root key
 //! ([`DigestKey::rewrap`] re-seals it after a root key rotation).
 //!
@@ -58,13 +58,16 @@
 //!
 //! [`AuditLog`] is a group-committing writer: requests hand it events and wait for an
 //! acknowledgement; one thread writes every pending event in one batch, syncs the file
-//! once, and acknowledges them all. A request whose event cannot be written fails.
+//! once, and acknowledges them all. Each request serialises its own event
+//! ([`EventLine`]), so the writer thread, which every request waits for, only adds the
+//! chain members, hashes and writes. A request whose event cannot be written fails.
 //! Digests are written by the same thread between batches, never costing a batch an
 //! extra sync.
 
 mod chain;
 mod digest;
 mod files;
+mod line;
 #[cfg(test)]
 mod tests;
 mod writer;
@@ -79,6 +82,7 @@ pub use digest::{
     line_hash, public_key_pem, stored_last_digest, stored_public_key, verifying_key,
 };
 pub use files::{LIVE_FILE, Quarantined};
+pub use line::{EventLine, EventLineBuilder, EventLineError};
 pub use writer::{
     AuditError, AuditLog, AuditOptions, Durability, HEAD_KEY, HEAD_TABLE, TORN_TAIL_EVENT,
 };

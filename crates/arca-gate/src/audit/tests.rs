@@ -104,8 +104,8 @@ impl Fixture {
     }
 }
 
-fn event(n: u64) -> Value {
-    serde_json::json!({ "eventName": "Encrypt", "n": n })
+fn event(n: u64) -> EventLine {
+    EventLine::from_value(&serde_json::json!({ "eventName": "Encrypt", "n": n })).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
