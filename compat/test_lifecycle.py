@@ -210,3 +210,31 @@ def test_an_unknown_key_is_refused_with_its_name_and_line(tmp_path):
                             capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
     assert "listen_on" in result.stderr and "line 3" in result.stderr, result.stderr
+
+
+def _start_refused(tmp_path, text):
+    config = tmp_path / "arca.toml"
+    config.write_text(text)
+    result = subprocess.run([arca_bin(), "server", "--dev", "--config", str(config),
+                             "--data-dir", str(tmp_path / "data")],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    return result.stderr
+
+
+def test_a_service_section_is_read_and_checked_by_its_service(tmp_path):
+    # The [kms] section belongs to the KMS service: its keys are checked there.
+    stderr = _start_refused(tmp_path, '[server]\nregions = ["us-east-1"]\n\n[kms]\ncache_ttl = 5\n')
+    assert "cache_ttl" in stderr and "line 5" in stderr, stderr
+    stderr = _start_refused(tmp_path, "[kms]\ncache_ttl_seconds = 0\n")
+    assert "[kms]: cache_ttl_seconds must be between 1 and 3600" in stderr, stderr
+    # A section no service declared is refused, not ignored.
+    stderr = _start_refused(tmp_path, "[log]\nlevel = \"info\"\n[secretsmanager]\nx = 1\n")
+    assert "unknown section `secretsmanager` at line 3" in stderr, stderr
+    config = tmp_path / "ok.toml"
+    config.write_text("[kms]\ncache_ttl_seconds = 5\nalias_cache_capacity = 100\n")
+    server = ArcaServer(tmp_path / "data-ok", server_config=config).start()
+    try:
+        assert "KeyMetadata" in server.client("kms").create_key()
+    finally:
+        server.stop()

@@ -20,6 +20,7 @@
 //! }
 //! ```
 
+mod config;
 mod input;
 mod peers;
 mod plain;
@@ -27,6 +28,7 @@ mod registry;
 mod service;
 
 pub use arca_wire::{self as wire, ApiError, Protocol, validate};
+pub use config::{ConfigSection, SectionConfig, ServiceConfigs};
 pub use input::{Input, Reply};
 pub use peers::{Dispatch, Peers};
 pub use plain::{PlainRequest, PlainResponse, PlainRoute};

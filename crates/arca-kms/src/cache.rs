@@ -2,9 +2,10 @@
 //! off the store: parsed key records, their parsed policies and unwrapped material.
 //!
 //! Entries are dropped when the store's change feed reports a write to the key (from
-//! any node); a short TTL is the backstop should a notification be lost.
+//! any node); a short TTL (`[kms] cache_ttl_seconds`) is the backstop should a
+//! notification be lost.
 //!
-//! Only aliases that exist are cached, and at most [`ALIAS_CAPACITY`] of them: a
+//! Only aliases that exist are cached, and at most `[kms] alias_cache_capacity`: a
 //! caller naming made-up aliases costs a store read each, never memory.
 
 use std::{
@@ -16,13 +17,7 @@ use std::{
 use arca_crypto::{SecretBytes, aead::AesGcmKey};
 use arca_policy::Policy;
 
-use crate::{KmsError, blob, record::KeyRecord};
-
-/// How long an entry may live without a change notification.
-const TTL: Duration = Duration::from_secs(30);
-
-/// Most alias targets kept at once; past it an arbitrary entry makes room.
-pub const ALIAS_CAPACITY: usize = 10_000;
+use crate::{KmsConfig, KmsError, blob, record::KeyRecord};
 
 /// One key version's material, unwrapped.
 pub struct VersionMaterial {
@@ -81,17 +76,30 @@ impl CachedKey {
 }
 
 /// Keys by id and alias targets by scoped alias name.
-#[derive(Default)]
 pub struct KeyCache {
     keys: RwLock<HashMap<String, Arc<CachedKey>>>,
     aliases: RwLock<HashMap<String, (String, Instant)>>,
+    /// How long an entry may live without a change notification.
+    ttl: Duration,
+    /// Most alias targets kept at once.
+    alias_capacity: usize,
 }
 
 impl KeyCache {
+    /// An empty cache with the section's TTL and alias capacity.
+    pub fn new(config: &KmsConfig) -> Self {
+        Self {
+            keys: RwLock::default(),
+            aliases: RwLock::default(),
+            ttl: config.cache_ttl(),
+            alias_capacity: config.alias_cache_capacity.max(1),
+        }
+    }
+
     /// A cached key, if fresh.
     pub fn key(&self, key_id: &str) -> Option<Arc<CachedKey>> {
         let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
-        keys.get(key_id).filter(|k| k.loaded.elapsed() < TTL).cloned()
+        keys.get(key_id).filter(|k| k.loaded.elapsed() < self.ttl).cloned()
     }
 
     /// Caches a key.
@@ -110,7 +118,7 @@ impl KeyCache {
         let aliases = self.aliases.read().unwrap_or_else(|p| p.into_inner());
         aliases
             .get(scoped_name)
-            .filter(|(_, at)| at.elapsed() < TTL)
+            .filter(|(_, at)| at.elapsed() < self.ttl)
             .map(|(target, _)| target.clone())
     }
 
@@ -118,7 +126,7 @@ impl KeyCache {
     /// the cache is full.
     pub fn put_alias(&self, scoped_name: &str, target: String) {
         let mut aliases = self.aliases.write().unwrap_or_else(|p| p.into_inner());
-        if aliases.len() >= ALIAS_CAPACITY
+        if aliases.len() >= self.alias_capacity
             && !aliases.contains_key(scoped_name)
             && let Some(victim) = aliases.keys().next().cloned()
         {
@@ -150,13 +158,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn entries_older_than_the_configured_ttl_are_not_served() {
+        let fresh = KeyCache::new(&KmsConfig::default());
+        fresh.put_alias("a", "k".into());
+        assert_eq!(fresh.alias("a").as_deref(), Some("k"));
+        // A zero TTL (below what [kms] accepts) makes every entry stale at once.
+        let stale = KeyCache::new(&KmsConfig { cache_ttl_seconds: 0, ..KmsConfig::default() });
+        stale.put_alias("a", "k".into());
+        assert_eq!(stale.alias("a"), None);
+    }
+
+    #[test]
     fn alias_cache_stays_bounded() {
-        let cache = KeyCache::default();
-        for i in 0..ALIAS_CAPACITY + 500 {
+        let config = KmsConfig { alias_cache_capacity: 1000, ..KmsConfig::default() };
+        let cache = KeyCache::new(&config);
+        for i in 0..config.alias_cache_capacity + 500 {
             cache.put_alias(&format!("scope/alias/{i}"), format!("key-{i}"));
         }
-        assert_eq!(cache.alias_count(), ALIAS_CAPACITY);
-        let last = ALIAS_CAPACITY + 499;
+        assert_eq!(cache.alias_count(), config.alias_cache_capacity);
+        let last = config.alias_cache_capacity + 499;
         assert_eq!(cache.alias(&format!("scope/alias/{last}")), Some(format!("key-{last}")));
         cache.invalidate_alias(&format!("scope/alias/{last}"));
         assert_eq!(cache.alias(&format!("scope/alias/{last}")), None);

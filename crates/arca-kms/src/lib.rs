@@ -26,6 +26,7 @@
 pub mod api;
 pub mod blob;
 mod cache;
+mod config;
 mod error;
 mod operation;
 mod paging;
@@ -37,6 +38,7 @@ mod service;
 mod validate;
 pub mod wire;
 
+pub use config::{CONFIG, KmsConfig};
 pub use error::KmsError;
 pub use policy_text::default_key_policy;
 pub use registration::{DESCRIPTOR, KmsApi};

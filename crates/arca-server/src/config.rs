@@ -7,9 +7,16 @@ use serde::Deserialize;
 
 use arca_gate::audit::Durability;
 
+/// The sections the server itself reads; the others belong to services, each
+/// declared beside its registration (`services.rs`).
+const SERVER_SECTIONS: &[&str] = &["server", "store", "seal", "audit", "log"];
+
 /// Everything the server needs to start.
+///
+/// Unknown top-level sections are refused by [`Config::from_toml`] (the services'
+/// sections are not fields here), unknown keys inside a section by the section's type.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct Config {
     /// Listening and HTTP settings.
     pub server: ServerSection,
@@ -21,6 +28,9 @@ pub struct Config {
     pub audit: AuditSection,
     /// Logging.
     pub log: LogSection,
+    /// The services' own sections (`[kms]`, ...), parsed by their declarations.
+    #[serde(skip)]
+    pub services: arca_api::ServiceConfigs,
 }
 
 /// `[server]`.
@@ -277,15 +287,43 @@ impl Config {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-                toml::from_str(&text).map_err(|e| ConfigError::Parse {
-                    path: path.to_path_buf(),
-                    message: e.to_string(),
-                })?
+                Self::from_toml(&text)
+                    .map_err(|message| ConfigError::Parse { path: path.to_path_buf(), message })?
             }
             None => Config::default(),
         };
         config.apply_env(|name| std::env::var(name).ok())?;
         config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses a configuration file's text: the server's sections, then each declared
+    /// service section. A top-level section nobody declared is refused with its line.
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        let sections = crate::services::CONFIG_SECTIONS;
+        let tables: std::collections::BTreeMap<toml::Spanned<String>, serde::de::IgnoredAny> =
+            toml::from_str(text).map_err(|e| e.to_string())?;
+        for table in tables.keys() {
+            let name = table.get_ref().as_str();
+            if !SERVER_SECTIONS.contains(&name) && !sections.iter().any(|s| s.name == name) {
+                let line =
+                    text.get(..table.span().start).unwrap_or_default().matches('\n').count() + 1;
+                let known: Vec<&str> = SERVER_SECTIONS
+                    .iter()
+                    .copied()
+                    .chain(sections.iter().map(|s| s.name))
+                    .collect();
+                return Err(format!(
+                    "unknown section `{name}` at line {line}, expected one of: {}",
+                    known.join(", ")
+                ));
+            }
+        }
+        let mut config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        for section in sections {
+            let (name, parsed) = section.parse(text)?;
+            config.services.insert(name, parsed);
+        }
         Ok(config)
     }
 
@@ -433,15 +471,32 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_refused() {
-        let error = toml::from_str::<Config>("[server]\nlisten_on = \"x\"").unwrap_err();
-        let message = error.to_string();
+        let message = Config::from_toml("[server]\nlisten_on = \"x\"").unwrap_err();
         assert!(message.contains("listen_on") && message.contains("line 2"), "{message}");
+        let message = Config::from_toml("[server]\n\n[kms]\ncache_ttl = 5\n").unwrap_err();
+        assert!(message.contains("cache_ttl") && message.contains("line 4"), "{message}");
+        let message = Config::from_toml("[log]\nlevel = \"info\"\n[secret]\nx = 1\n").unwrap_err();
+        assert!(message.contains("`secret`") && message.contains("line 3"), "{message}");
+        let message = Config::from_toml("listen = \"x\"\n").unwrap_err();
+        assert!(message.contains("`listen`") && message.contains("line 1"), "{message}");
+    }
+
+    #[test]
+    fn a_service_section_reaches_its_service() {
+        let config = Config::from_toml("[kms]\ncache_ttl_seconds = 7\n").unwrap();
+        let kms: arca_kms::KmsConfig = config.services.get(arca_kms::CONFIG.name);
+        assert_eq!(kms.cache_ttl_seconds, 7);
+        let kms: arca_kms::KmsConfig = Config::default().services.get(arca_kms::CONFIG.name);
+        assert_eq!(kms, arca_kms::KmsConfig::default());
+        let every_server_section =
+            SERVER_SECTIONS.iter().map(|name| format!("[{name}]\n")).collect::<String>();
+        assert!(Config::from_toml(&every_server_section).is_ok());
     }
 
     #[test]
     fn sample_configuration_parses() {
         let text = include_str!("../../../arca.sample.toml");
-        let config: Config = toml::from_str(text).unwrap();
+        let config = Config::from_toml(text).unwrap();
         assert!(config.store_url().starts_with("postgres://"));
     }
 }

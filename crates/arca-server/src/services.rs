@@ -1,5 +1,6 @@
-//! The services this server runs: one registration line each. Adding a service is a
-//! crate that implements [`arca_api::Service`] and a line here.
+//! The services this server runs: one registration line each, and one line more for
+//! a service with its own section of the configuration file. Adding a service is a
+//! crate that implements [`arca_api::Service`] and its lines here.
 
 use std::sync::{Arc, Weak};
 
@@ -18,6 +19,9 @@ pub(crate) struct Parts {
     pub(crate) identity: Arc<Identity>,
     pub(crate) kms: Arc<KmsService>,
 }
+
+/// The services' sections of the configuration file, `[name]` each.
+pub(crate) const CONFIG_SECTIONS: &[arca_api::ConfigSection] = &[arca_kms::CONFIG];
 
 /// The registry of every service.
 pub(crate) fn registry(parts: Parts) -> Registry {

@@ -251,7 +251,12 @@ impl Server {
         let account =
             identity.ensure_bootstrap().await.map_err(|e| StartError::Bootstrap(e.to_string()))?;
         let (credentials_path, config_path) = write_client_files(&config, &account)?;
-        let kms = KmsService::new(Arc::clone(&store), Arc::clone(&keyring), clock.clone());
+        let kms = KmsService::with_config(
+            Arc::clone(&store),
+            Arc::clone(&keyring),
+            clock.clone(),
+            &config.services.get(arca_kms::CONFIG.name),
+        );
         let audit = AuditLog::open(
             AuditOptions {
                 dir: config.audit.dir.clone().unwrap_or_else(|| data_dir.clone()),

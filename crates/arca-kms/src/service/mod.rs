@@ -17,7 +17,7 @@ use arca_seal::RootKeyring;
 use arca_store::{Precondition, Store, StoreError, Write};
 
 use crate::{
-    KmsError,
+    KmsConfig, KmsError,
     cache::{CachedKey, KeyCache, VersionMaterial},
     operation::Operation,
     record::{ALIASES, AliasRecord, KEYS, KeyRecord, KeyState, scope_prefix},
@@ -77,9 +77,20 @@ fn parse_key_ref(text: &str) -> Option<KeyRef> {
 }
 
 impl KmsService {
-    /// A service over `store`, sealing key material with `keyring`.
+    /// A service over `store`, sealing key material with `keyring`, with the default
+    /// `[kms]` settings.
     pub fn new(store: Arc<dyn Store>, keyring: Arc<RootKeyring>, clock: Clock) -> Arc<Self> {
-        Arc::new(Self { store, keyring, clock, cache: KeyCache::default() })
+        Self::with_config(store, keyring, clock, &KmsConfig::default())
+    }
+
+    /// A service with the settings of the `[kms]` section.
+    pub fn with_config(
+        store: Arc<dyn Store>,
+        keyring: Arc<RootKeyring>,
+        clock: Clock,
+        config: &KmsConfig,
+    ) -> Arc<Self> {
+        Arc::new(Self { store, keyring, clock, cache: KeyCache::new(config) })
     }
 
     /// Drops cached state whenever the store reports a change to keys or aliases,
