@@ -11,16 +11,19 @@
 # cap. Exploratory campaigns (a random seed, hours) run outside CI; what they find is
 # fixed and its input added to the corpus, which the ordinary tests replay.
 
-# crate:target:runs, the runs sized to about ten seconds on the 2-core CI machine.
-FUZZ_SPECS=(arca-sigv4:parse_auth:200000 arca-scan:extract:25000
-  arca-wire:cbor_body:150000 arca-wire:rest_request:150000)
-# The KMS targets (KMS JSON requests, ciphertext blobs) need arca-kms, so their fuzz
-# build compiles the store, SQLite and aws-lc with the sanitizer: about nine minutes on
-# the CI machine, which the 45-minute budget no longer holds. They run with
-# ARCA_FUZZ_ALL=1; their corpora are replayed by `cargo test` (crates/arca-kms/tests/corpus.rs)
-# in every run.
+# All targets live in one cargo-fuzz workspace, `fuzz/` (one build for all of them).
+# target:runs, the runs sized to about ten seconds each on the 2-core CI machine.
+FUZZ_SPECS=(parse_auth:200000 chunk_decoder:60000 extract:25000 cbor_body:150000
+  rest_request:150000 parse_policy:100000 message:200000)
+FUZZ_FEATURES=()
+# The KMS targets (KMS JSON requests, ciphertext blobs) need arca-kms, so building them
+# compiles the store, SQLite and aws-lc with the sanitizer: about nine minutes on the CI
+# machine, which the 45-minute budget does not hold. They build and run with
+# ARCA_FUZZ_ALL=1 (the `kms` feature of fuzz/); their corpora are replayed by
+# `cargo test` (crates/arca-kms/tests/corpus.rs) in every run.
 if [ "${ARCA_FUZZ_ALL:-0}" = 1 ]; then
-  FUZZ_SPECS+=(arca-kms:json_request:100000 arca-kms:ciphertext_blob:2000000)
+  FUZZ_SPECS+=(json_request:100000 ciphertext_blob:2000000)
+  FUZZ_FEATURES=(--features kms)
 fi
 
 # The seconds target number `left` (of the remaining ones) may fuzz, given `used`
@@ -40,33 +43,36 @@ fuzz_briefly() {
   if ! command -v cargo-fuzz >/dev/null 2>&1; then
     cargo install --locked -q cargo-fuzz
   fi
-  local spec crate rest target runs dir scratch log share began took
-  local used=0 left=${#FUZZ_SPECS[@]} build_seconds=0 report=()
-  for spec in "${FUZZ_SPECS[@]}"; do
-    crate="${spec%%:*}" rest="${spec#*:}"
-    target="${rest%%:*}" runs="${rest##*:}"
-    dir="crates/$crate/fuzz"
-    log="target/fuzz-$target.log"
+  local spec target runs dir=fuzz scratch log share began took
+  local used=0 left=${#FUZZ_SPECS[@]} build_seconds report=()
 
-    # Build first, so that compiling (each fuzz dir is a workspace of its own) does not
-    # eat the fuzzing time. One target dir for all of them: the dependencies they share
-    # (the store, the gate, serde...) are built once.
-    began=$(date +%s)
-    if ! RUSTC_BOOTSTRAP=1 cargo fuzz build --target-dir target/fuzz-build --fuzz-dir "$dir" "$target" >"$log" 2>&1; then
-      tail -n 40 "$log" >&2
-      echo "fuzz $target: build failed" >&2
-      return 1
-    fi
-    took=$(($(date +%s) - began))
-    build_seconds=$((build_seconds + took))
+  # Build every target first, in one go, so that compiling does not eat the fuzzing time.
+  log="target/fuzz-build.log"
+  mkdir -p target
+  began=$(date +%s)
+  if ! RUSTC_BOOTSTRAP=1 cargo fuzz build --target-dir target/fuzz-build --fuzz-dir "$dir" \
+      "${FUZZ_FEATURES[@]}" >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "fuzz: build failed" >&2
+    return 1
+  fi
+  build_seconds=$(($(date +%s) - began))
+  echo "fuzz: built every target in ${build_seconds}s"
+
+  for spec in "${FUZZ_SPECS[@]}"; do
+    target="${spec%%:*}" runs="${spec##*:}"
+    log="target/fuzz-$target.log"
+    : >"$log"
 
     # Fuzz into a scratch copy of the corpus so that new inputs do not dirty the checkout.
     scratch="target/fuzz-corpus/$target"
     rm -rf "$scratch" && mkdir -p "$scratch" && cp "$dir/corpus/$target"/* "$scratch"/
     share=$(fuzz_share "$total" "$used" "$left" "$ceiling")
-    echo "fuzz $target: built in ${took}s; $runs runs from seed $seed (at most ${share}s)"
+    echo "fuzz $target: $runs runs from seed $seed (at most ${share}s)"
     began=$(date +%s)
-    if ! RUSTC_BOOTSTRAP=1 cargo fuzz run --target-dir target/fuzz-build --fuzz-dir "$dir" "$target" "$scratch" -- \
+    # The same features as the build, or cargo would build the targets again.
+    if ! RUSTC_BOOTSTRAP=1 cargo fuzz run --target-dir target/fuzz-build --fuzz-dir "$dir" \
+        "${FUZZ_FEATURES[@]}" "$target" "$scratch" -- \
         -seed="$seed" -runs="$runs" -max_total_time="$share" >>"$log" 2>&1; then
       tail -n 40 "$log" >&2
       echo "fuzz $target failed (crash inputs in $dir/artifacts/$target)" >&2

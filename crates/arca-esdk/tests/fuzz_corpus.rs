@@ -1,6 +1,6 @@
-//! Replays the committed fuzz corpus (`fuzz/corpus/message`) through the same calls as
-//! the fuzz target: each seed decrypts, and every truncation and bit flip of it is
-//! refused without a panic.
+//! Replays the committed fuzz corpus (the repository's `fuzz/corpus/message`) through the
+//! same calls as the fuzz target: each seed decrypts, and every truncation and bit flip of
+//! it is refused without a panic.
 
 use arca_crypto::SecretBytes;
 use arca_esdk::keyring::RawAesKeyring;
@@ -8,7 +8,7 @@ use arca_esdk::{Client, CommitmentPolicy, DecryptOptions, DefaultCmm, MessageHea
 
 #[test]
 fn corpus_replays_cleanly() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/message");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/message");
     let keyring = RawAesKeyring::new("fuzz", "key", SecretBytes::new(vec![0x42; 32])).unwrap();
     let cmm = DefaultCmm::from_keyring(keyring);
     let client = Client::new(CommitmentPolicy::ForbidEncryptAllowDecrypt);

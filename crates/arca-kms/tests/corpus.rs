@@ -1,10 +1,10 @@
-//! Replays the fuzz corpora (`fuzz/corpus/*`) as regression tests: every input must be
-//! parsed or refused without a panic.
+//! Replays the fuzz corpora (the repository's `fuzz/corpus/*`) as regression tests:
+//! every input must be parsed or refused without a panic.
 
 use std::path::Path;
 
 fn corpus(name: &str) -> Vec<Vec<u8>> {
-    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(name);
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus").join(name);
     let files: Vec<Vec<u8>> = std::fs::read_dir(&directory)
         .unwrap()
         .map(|entry| std::fs::read(entry.unwrap().path()).unwrap())

@@ -1,6 +1,6 @@
-//! Replays the fuzz corpus (`fuzz/corpus/parse_policy/`) through parsing, serialisation
-//! and evaluation, as the `parse_policy` fuzz target does: none may panic, and every
-//! document that parses must parse back from its serialisation.
+//! Replays the fuzz corpus (the repository's `fuzz/corpus/parse_policy/`) through parsing,
+//! serialisation and evaluation, as the `parse_policy` fuzz target does: none may panic,
+//! and every document that parses must parse back from its serialisation.
 
 use arca_policy::{CallerPrincipal, Policy, RequestContext, ResourceMode, evaluate};
 
@@ -26,7 +26,7 @@ fn run(text: &str) {
 #[test]
 fn corpus_replays_without_panic() {
     let directory =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/parse_policy");
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/parse_policy");
     let mut count = 0;
     for entry in std::fs::read_dir(&directory).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();

@@ -1,5 +1,5 @@
-//! Replays the fuzz seed corpus (`fuzz/corpus/extract`) through the scanner under every
-//! name the fuzz target uses: no input may panic.
+//! Replays the fuzz seed corpus (the repository's `fuzz/corpus/extract`) through the
+//! scanner under every name the fuzz target uses: no input may panic.
 
 use arca_scan::{Limits, ManagedSelection, ScanSettings, Scanner};
 
@@ -10,7 +10,7 @@ fn seed_corpus_replays_without_panics() {
     let scanner =
         Scanner::new(ScanSettings { managed: ManagedSelection::All, limits, ..Default::default() })
             .unwrap();
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/extract");
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/extract");
     let mut replayed = 0;
     for entry in std::fs::read_dir(&corpus).unwrap() {
         let path = entry.unwrap().path();
@@ -32,7 +32,7 @@ fn seeds_find_what_they_hold() {
     let scanner =
         Scanner::new(ScanSettings { managed: ManagedSelection::All, ..Default::default() })
             .unwrap();
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/extract");
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/extract");
     for (file, expected) in [
         ("text.txt", "USA_SOCIAL_SECURITY_NUMBER"),
         ("table.csv", "USA_SOCIAL_SECURITY_NUMBER"),
@@ -58,7 +58,7 @@ fn a_parquet_file_that_panics_the_decoder_is_skipped() {
         Scanner::new(ScanSettings { managed: ManagedSelection::All, ..Default::default() })
             .unwrap();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz/corpus/extract/decoder-panic.parquet");
+        .join("../../fuzz/corpus/extract/decoder-panic.parquet");
     let report = scanner.scan_bytes(&std::fs::read(path).unwrap(), "object");
     assert_eq!(report.status.code, arca_scan::StatusCode::Skipped, "{report:?}");
     let reason = report.status.reason.unwrap_or_default();

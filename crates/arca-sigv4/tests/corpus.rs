@@ -1,5 +1,5 @@
-//! Replays the fuzz corpus (`fuzz/corpus/parse_auth/`) through `parse` and `verify`, the
-//! way the `parse_auth` fuzz target feeds them: none may panic.
+//! Replays the fuzz corpus (the repository's `fuzz/corpus/parse_auth/`) through `parse` and
+//! `verify`, the way the `parse_auth` fuzz target feeds them: none may panic.
 
 use arca_crypto::SecretBytes;
 use arca_sigv4::{PayloadHash, RequestParts, parse, verify};
@@ -45,7 +45,8 @@ fn run(data: &[u8]) {
 
 #[test]
 fn corpus_replays_without_panic() {
-    let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/parse_auth");
+    let directory =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/parse_auth");
     let mut count = 0;
     for entry in std::fs::read_dir(&directory).unwrap() {
         let path = entry.unwrap().path();
@@ -100,7 +101,7 @@ fn run_chunks(data: &[u8]) {
 #[test]
 fn chunk_corpus_replays_without_panic() {
     let directory =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/chunk_decoder");
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/chunk_decoder");
     let mut count = 0;
     for entry in std::fs::read_dir(&directory).unwrap() {
         run_chunks(&std::fs::read(entry.unwrap().path()).unwrap());
