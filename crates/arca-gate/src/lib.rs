@@ -4,8 +4,9 @@
 //!   [`Caller::authorize`] is the single place where access is decided, with the IAM
 //!   policy evaluation of [`arca_policy`].
 //! - [`Identity`] keeps accounts, users, access keys and inline user policies in the
-//!   store, with secret access keys sealed under the root key, and serves the IAM and
-//!   STS operations that manage them.
+//!   store, with secret access keys sealed under the root key, and authenticates access
+//!   keys from them; the IAM service (`arca-iam`) manages users, keys and policies
+//!   over the same records ([`identity`]).
 //! - [`audit`] writes one CloudTrail-shaped event per request to a hash-chained,
 //!   size-rotated JSON Lines log and verifies such logs.
 //! - [`Clock`] is the server's clock, which tests may move forward.
@@ -13,7 +14,7 @@
 pub mod audit;
 mod caller;
 mod clock;
-mod identity;
+pub mod identity;
 
 pub use arca_policy::ResourceMode;
 pub use caller::{Access, AccessDenied, Caller, CrossAccount, DEPLOYMENT_ACTION_PREFIX};

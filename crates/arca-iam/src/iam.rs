@@ -11,6 +11,8 @@ use arca_api::{
     },
 };
 use arca_gate::{Caller, CrossAccount, Identity, IdentityError, UserInfo};
+
+use crate::Directory;
 use arca_seal::SealedOwner;
 
 /// IAM's XML namespace.
@@ -87,7 +89,14 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
 };
 
 /// The IAM service on the registry.
-pub struct IamApi(pub Arc<Identity>);
+pub struct IamApi(pub Directory);
+
+impl IamApi {
+    /// IAM over the identity store.
+    pub fn new(identity: Arc<Identity>) -> Self {
+        Self(Directory::new(identity))
+    }
+}
 
 #[async_trait::async_trait]
 impl Service for IamApi {
@@ -100,13 +109,13 @@ impl Service for IamApi {
     }
 
     fn sealed_owners(&self) -> Vec<&dyn SealedOwner> {
-        vec![&*self.0]
+        vec![&**self.0.identity()]
     }
 }
 
 /// Runs one IAM action and returns the XML answer.
 async fn run(
-    identity: &Identity,
+    identity: &Directory,
     caller: &Caller,
     action: &str,
     input: &Input<'_>,

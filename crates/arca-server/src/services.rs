@@ -27,7 +27,7 @@ pub(crate) const CONFIG_SECTIONS: &[arca_api::ConfigSection] = &[arca_kms::CONFI
 pub(crate) fn registry(parts: Parts) -> Registry {
     let mut registry = Registry::new();
     registry.register(Arc::new(arca_kms::KmsApi(parts.kms)));
-    registry.register(Arc::new(arca_iam::IamApi(parts.identity)));
+    registry.register(Arc::new(arca_iam::IamApi::new(parts.identity)));
     registry.register(Arc::new(arca_iam::StsApi));
     registry.register(Arc::new(AdminApi(parts.state)));
     registry
