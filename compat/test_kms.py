@@ -281,3 +281,46 @@ def test_dry_run(kms, key):
         with pytest.raises(botocore.exceptions.ClientError) as excinfo:
             call()
         assert error_code(excinfo) == "DryRunOperationException"
+
+
+def _error(call, **kwargs):
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        call(**kwargs)
+    error = excinfo.value.response["Error"]
+    return error["Code"], error["Message"]
+
+
+def test_error_texts_are_aws_words(kms, kms_raw, key):
+    """The codes and messages AWS KMS answered in recorded calls (LocalStack's AWS-validated
+    KMS snapshots), word for word."""
+    for bad_id in ["fake-key-id", "134f2428cec14b25a1ae9048164dba47", "mrk-fake-key-id"]:
+        assert _error(kms.describe_key, KeyId=bad_id) == ("NotFoundException", f"Invalid keyId '{bad_id}'")
+    for missing in ["00000000-0000-0000-0000-000000000000", "mrk-d3b95762d3b95762d3b95762d3b95762"]:
+        code, message = _error(kms.describe_key, KeyId=missing)
+        assert (code, message) == ("NotFoundException", f"Key 'arn:aws:kms:us-east-1:{key['AWSAccountId']}:key/{missing}' does not exist")
+    assert _error(kms_raw.generate_random) == ("ValidationException", "NumberOfBytes is required.")
+    assert _error(kms.create_alias, AliasName="no-prefix", TargetKeyId=key["KeyId"]) == (
+        "ValidationException",
+        'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html')
+    for reserved in ["aws:x", "AWS:x"]:
+        assert _error(kms.create_key, Tags=[{"TagKey": reserved, "TagValue": "v"}]) == (
+            "TagException", "Tags beginning with aws: are reserved")
+    too_many = [{"TagKey": f"k{i}", "TagValue": "v"} for i in range(51)]
+    assert _error(kms.create_key, Tags=too_many) == ("TagException", "Too many tags")
+    duplicate = [{"TagKey": "team", "TagValue": "a"}, {"TagKey": "team", "TagValue": "b"}]
+    assert _error(kms.tag_resource, KeyId=key["KeyId"], Tags=duplicate) == ("TagException", "Duplicate tag keys")
+    long_key = "a" * 129
+    assert _error(kms_raw.create_key, Tags=[{"TagKey": "ok", "TagValue": "v"}, {"TagKey": long_key, "TagValue": "v"}]) == (
+        "ValidationException",
+        f"1 validation error detected: Value '{long_key}' at 'tags.2.member.tagKey' failed to satisfy constraint: "
+        "Member must have length less than or equal to 128")
+
+
+def test_the_on_demand_rotation_limit_is_worded_as_in_aws(kms):
+    key = kms.create_key()["KeyMetadata"]
+    for _ in range(10):
+        kms.rotate_key_on_demand(KeyId=key["KeyId"])
+    assert _error(kms.rotate_key_on_demand, KeyId=key["KeyId"]) == (
+        "LimitExceededException",
+        "The on-demand rotations limit has been reached for the given keyId. "
+        f"No more on-demand rotations can be performed for this key: {key['Arn']}")

@@ -61,9 +61,11 @@ fn validate_alias_name(v: &mut Validator, name: &Option<String>) {
 
 fn check_alias_name(name: &str) -> Result<(), KmsError> {
     if !name.starts_with("alias/") || name.len() <= "alias/".len() {
-        return Err(KmsError::Validation(format!(
-            "1 validation error detected: Value '{name}' at 'aliasName' failed to satisfy constraint: Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html"
-        )));
+        // AWS's words, as it answered in recordings.
+        return Err(KmsError::Validation(
+            "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html"
+                .into(),
+        ));
     }
     if name.starts_with(RESERVED_PREFIX) {
         return Err(KmsError::InvalidAliasName(format!(

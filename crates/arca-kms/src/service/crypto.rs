@@ -375,13 +375,17 @@ impl KmsService {
         v.range("numberOfBytes", input.number_of_bytes, 1, 1024);
         v.length("customKeyStoreId", input.custom_key_store_id.as_ref(), 1, 64);
         v.finish()?;
+        // Optional in the model, required by the service (AWS's recorded answer).
+        let Some(number_of_bytes) = input.number_of_bytes else {
+            return Err(KmsError::Validation("NumberOfBytes is required.".into()));
+        };
         self.authorize_account(caller, Operation::GenerateRandom)?;
         if input.custom_key_store_id.is_some() {
             return Err(KmsError::UnsupportedOperation(
                 "Custom key stores are not supported yet.".into(),
             ));
         }
-        let length = input.number_of_bytes.unwrap_or(32) as usize;
+        let length = number_of_bytes as usize;
         Ok(GenerateRandomResponse { plaintext: Some(SecretBlob(SecretBytes::random(length))) })
     }
 }

@@ -52,6 +52,16 @@ enum KeyRef {
     AliasArn { region: String, account: String, name: String },
 }
 
+/// A key id as KMS writes them: a UUID in its hyphenated form (the 32-digit form without
+/// hyphens is not one, as AWS answers for it), or a multi-Region key's `mrk-` and 32
+/// lower-case hex digits.
+fn is_key_id(id: &str) -> bool {
+    match id.strip_prefix("mrk-") {
+        Some(hex) => hex.len() == 32 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+        None => id.len() == 36 && uuid::Uuid::parse_str(id).is_ok(),
+    }
+}
+
 fn parse_key_ref(text: &str) -> Option<KeyRef> {
     if let Some(rest) = text.strip_prefix("arn:aws:kms:") {
         let mut parts = rest.splitn(3, ':');
@@ -163,6 +173,8 @@ impl KmsService {
             caller.check_reach(operation.action(), text, account, operation.cross_account())?;
         }
         let (key_id, account, region) = match key_ref {
+            // A bare id that is not a key id at all: AWS answers `Invalid keyId '...'`.
+            KeyRef::Id(id) if !is_key_id(&id) => return Err(not_found()),
             KeyRef::Id(id) => (id, caller.account_id().to_string(), caller.region().to_string()),
             KeyRef::KeyArn { region, account, id } => (id, account, region),
             KeyRef::Alias(name) => {
@@ -181,7 +193,7 @@ impl KmsService {
         };
         let key_arn = format!("arn:aws:kms:{region}:{account}:key/{key_id}");
         let missing = || KmsError::NotFound(format!("Key '{key_arn}' does not exist"));
-        if region != caller.region() || uuid::Uuid::parse_str(&key_id).is_err() {
+        if region != caller.region() || !is_key_id(&key_id) {
             return Err(missing());
         }
         let key = self.load(&key_id).await?.ok_or_else(missing)?;
@@ -432,6 +444,11 @@ mod tests {
             })
         );
         assert_eq!(parse_key_ref("arn:aws:kms:us-east-1:12:key/k1"), None);
+        assert!(is_key_id("134f2428-cec1-4b25-a1ae-9048164dba47"));
+        assert!(is_key_id("mrk-d3b95762d3b95762d3b95762d3b95762"));
+        for invalid in ["fake-key-id", "134f2428cec14b25a1ae9048164dba47", "mrk-fake-key-id", ""] {
+            assert!(!is_key_id(invalid), "{invalid}");
+        }
         assert_eq!(parse_key_ref("arn:aws:kms:us-east-1:111122223333:grant/x"), None);
     }
 }

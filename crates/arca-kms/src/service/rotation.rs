@@ -140,7 +140,7 @@ impl KmsService {
                 let on_demand = record.versions.iter().filter(|v| v.rotation_type.as_deref() == Some("ON_DEMAND")).count();
                 if !automatic && on_demand >= MAX_ON_DEMAND_ROTATIONS {
                     return Err(KmsError::LimitExceeded(format!(
-                        "{} has reached the limit of {MAX_ON_DEMAND_ROTATIONS} on-demand rotations.",
+                        "The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: {}",
                         record.arn
                     )));
                 }

@@ -19,22 +19,28 @@ use crate::{
 const MAX_TAGS: usize = 50;
 
 pub(super) fn validate_tags(v: &mut Validator, tags: Option<&Vec<Tag>>) {
-    for tag in tags.into_iter().flatten() {
-        v.length("tags.member.tagKey", Some(&tag.tag_key), 1, 128);
-        v.length("tags.member.tagValue", Some(&tag.tag_value), 0, 256);
+    // AWS names each tag by its 1-based position: `tags.1.member.tagKey`.
+    for (index, tag) in tags.into_iter().flatten().enumerate() {
+        let number = index + 1;
+        v.length(&format!("tags.{number}.member.tagKey"), Some(&tag.tag_key), 1, 128);
+        v.length(&format!("tags.{number}.member.tagValue"), Some(&tag.tag_value), 0, 256);
     }
 }
 
-/// Tag keys beginning with `aws:` belong to AWS.
+/// The checks AWS KMS makes of the tags one request carries, with its messages (as
+/// AWS answered them in recordings): reserved `aws:` keys, at most 50 tags, no key
+/// twice.
 pub(super) fn check_reserved(tags: &[Tag]) -> Result<(), KmsError> {
-    if let Some(tag) = tags.iter().find(|t| t.tag_key.to_ascii_lowercase().starts_with("aws:")) {
-        return Err(KmsError::Tag(format!(
-            "Tag keys beginning with 'aws:' are reserved: {}",
-            tag.tag_key
-        )));
+    if tags.iter().any(|t| t.tag_key.to_ascii_lowercase().starts_with("aws:")) {
+        return Err(KmsError::Tag("Tags beginning with aws: are reserved".into()));
     }
     if tags.len() > MAX_TAGS {
-        return Err(KmsError::Tag(format!("A key can have at most {MAX_TAGS} tags.")));
+        return Err(KmsError::Tag("Too many tags".into()));
+    }
+    let mut keys: Vec<&str> = tags.iter().map(|t| t.tag_key.as_str()).collect();
+    keys.sort_unstable();
+    if keys.windows(2).any(|pair| pair[0] == pair[1]) {
+        return Err(KmsError::Tag("Duplicate tag keys".into()));
     }
     Ok(())
 }
