@@ -299,6 +299,13 @@ def test_error_texts_are_aws_words(kms, kms_raw, key):
         code, message = _error(kms.describe_key, KeyId=missing)
         assert (code, message) == ("NotFoundException", f"Key 'arn:aws:kms:us-east-1:{key['AWSAccountId']}:key/{missing}' does not exist")
     assert _error(kms_raw.generate_random) == ("ValidationException", "NumberOfBytes is required.")
+    assert _error(kms.create_key, KeySpec="HMAC_256") == (
+        "ValidationException", "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.")
+    # InvalidCiphertextException says nothing, not even an empty message member.
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        kms.decrypt(CiphertextBlob=b"\x01" * 64)
+    assert excinfo.value.response["Error"] == {"Code": "InvalidCiphertextException", "Message": ""}
+    assert "message" not in excinfo.value.response
     assert _error(kms.create_alias, AliasName="no-prefix", TargetKeyId=key["KeyId"]) == (
         "ValidationException",
         'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html')

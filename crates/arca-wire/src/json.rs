@@ -55,7 +55,14 @@ pub fn output<T: Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
 
 /// Encodes an error body.
 pub fn error_body(error: &ApiError) -> Vec<u8> {
-    serde_json::json!({ "__type": error.code, "message": error.message }).to_string().into_bytes()
+    // An error without a message (KMS's InvalidCiphertextException) carries no
+    // `message` member at all, as AWS sends it.
+    let body = if error.message.is_empty() {
+        serde_json::json!({ "__type": error.code })
+    } else {
+        serde_json::json!({ "__type": error.code, "message": error.message })
+    };
+    body.to_string().into_bytes()
 }
 
 #[cfg(test)]
@@ -67,6 +74,12 @@ mod tests {
         assert_eq!(parse_body(b"{not json").unwrap_err().code, "SerializationException");
         assert_eq!(parse_body(b"[1,2]").unwrap_err().code, "SerializationException");
         assert!(parse_body(b"").unwrap().is_object());
+    }
+
+    #[test]
+    fn an_error_without_a_message_has_no_message_member() {
+        let body = error_body(&ApiError::new("InvalidCiphertextException", 400, ""));
+        assert_eq!(body, br#"{"__type":"InvalidCiphertextException"}"#);
     }
 
     #[test]

@@ -84,6 +84,12 @@ impl KmsService {
             .key_spec
             .or(input.customer_master_key_spec)
             .unwrap_or_else(|| "SYMMETRIC_DEFAULT".into());
+        if key_spec != "SYMMETRIC_DEFAULT" && input.key_usage.is_none() {
+            return Err(KmsError::Validation(
+                "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys."
+                    .into(),
+            ));
+        }
         if key_spec != "SYMMETRIC_DEFAULT" {
             return Err(KmsError::UnsupportedOperation(format!(
                 "KeySpec {key_spec} is not supported yet; this server offers SYMMETRIC_DEFAULT keys."
