@@ -174,6 +174,27 @@ def test_audit_log_rotates_and_chain_continues(tmp_path):
     assert len(files) >= 3
     result = subprocess.run([arca_bin(), "audit", "verify", *map(str, files), "--data-dir", str(data_dir)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+    # With no files named, --data-dir checks every file there in chain order.
+    result = subprocess.run([arca_bin(), "audit", "verify", "--data-dir", str(data_dir)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # ... and finds a removed rotated file, as when the files are named.
+    files[1].unlink()
+    result = subprocess.run([arca_bin(), "audit", "verify", "--data-dir", str(data_dir)], capture_output=True, text=True)
+    assert result.returncode == 1, result.stdout + result.stderr
+
+
+def test_the_readme_audit_check_works_on_a_fresh_server(tmp_path):
+    # Before any rotation there is only audit.jsonl: no audit-*.jsonl for a shell glob.
+    data_dir = tmp_path / "fresh"
+    server = ArcaServer(data_dir).start()
+    server.client("kms").list_keys()
+    server.stop()
+    result = subprocess.run([arca_bin(), "audit", "verify", "--data-dir", str(data_dir)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = subprocess.run([arca_bin(), "audit", "verify", "--data-dir", str(empty)], capture_output=True, text=True)
+    assert result.returncode != 0 and "no audit log files" in result.stderr
 
 
 def test_metrics_and_graceful_shutdown(tmp_path):

@@ -125,6 +125,18 @@ pub(super) fn rotated_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(found.into_iter().map(|(_, path)| path).collect())
 }
 
+/// Every audit log file in `dir` in chain order: the rotated files, oldest first, then
+/// the live file (if there is one). What `arca audit verify --data-dir` checks.
+pub fn chain_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = rotated_files(dir)?;
+    files.reverse();
+    let live = dir.join(LIVE_FILE);
+    if live.exists() {
+        files.push(live);
+    }
+    Ok(files)
+}
+
 /// Renames `from` to the first free rotated name for `last_sequence` in `dir`, never
 /// replacing a file: a hard link is made first (which fails on an existing name) and
 /// the old name removed after it. Returns the new name.

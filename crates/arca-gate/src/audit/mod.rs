@@ -81,7 +81,7 @@ pub use digest::{
     LAST_DIGEST_KEY, PUBLIC_KEY_FILE, SIGNATURE_ALGORITHM, check_coverage, check_digests,
     line_hash, public_key_pem, stored_last_digest, stored_public_key, verifying_key,
 };
-pub use files::{LIVE_FILE, Quarantined};
+pub use files::{LIVE_FILE, Quarantined, chain_files};
 pub use line::{EventLine, EventLineBuilder, EventLineError};
 pub use writer::{
     AuditError, AuditLog, AuditOptions, Durability, HEAD_KEY, HEAD_TABLE, TORN_TAIL_EVENT,

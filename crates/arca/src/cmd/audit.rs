@@ -20,8 +20,9 @@ pub enum AuditCommand {
     /// Verify audit log files: the hash chain across them, and the signed digests that
     /// make a removed tail detectable.
     ///
-    /// Give every file of the chain, oldest first, through the live one:
-    /// `audit-*.jsonl audit.jsonl` sorts right. Prints one line per problem, such as
+    /// Give every file of the chain, oldest first, through the live one
+    /// (`audit-*.jsonl audit.jsonl` sorts right), or none with --data-dir, which then
+    /// checks every audit file in that directory in chain order. Prints one line per problem, such as
     /// `line N: record was changed`, `line N: torn final line (an incomplete write,
     /// e.g. a crash)` or `tail removed: digest N at TIME covers sequence S but the log
     /// ends at sequence T`, and exits 1 when there is any.
@@ -33,8 +34,8 @@ pub enum AuditCommand {
     /// must reach the newest digest's sequence with the same hash, so at most the
     /// records written after the last digest can be removed unnoticed.
     Verify {
-        /// The files, in chain order.
-        #[arg(required = true)]
+        /// The files, in chain order (default: every audit file in --data-dir).
+        #[arg(required_unless_present = "data_dir")]
         files: Vec<PathBuf>,
         /// Also check against this data directory's store: the digests' signatures
         /// with the server's key, and the end of the chain and of the digests with the
@@ -90,6 +91,15 @@ fn read_text(path: &Path) -> anyhow::Result<String> {
 
 pub fn run(command: AuditCommand) -> anyhow::Result<ExitCode> {
     let AuditCommand::Verify { files, data_dir, store_url, digests, public_key } = command;
+    let files = match (files.is_empty(), &data_dir) {
+        (true, Some(dir)) => {
+            let found = arca_gate::audit::chain_files(dir)
+                .with_context(|| format!("cannot list the audit files in {}", dir.display()))?;
+            anyhow::ensure!(!found.is_empty(), "no audit log files in {}", dir.display());
+            found
+        }
+        _ => files,
+    };
     let store_url = store_url.or_else(|| {
         data_dir.as_ref().map(|dir| format!("sqlite://{}", dir.join("arca.db").display()))
     });
