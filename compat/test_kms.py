@@ -331,3 +331,17 @@ def test_the_on_demand_rotation_limit_is_worded_as_in_aws(kms):
         "LimitExceededException",
         "The on-demand rotations limit has been reached for the given keyId. "
         f"No more on-demand rotations can be performed for this key: {key['Arn']}")
+
+
+def test_a_key_belongs_to_its_region(server, kms):
+    """As AWS answered in a recorded call: from another region a key id is a key that
+    does not exist there, and a key ARN names a region that is not this one."""
+    west = server.client("kms", region="eu-west-1")
+    key = west.create_key()["KeyMetadata"]
+    assert key["Arn"].startswith("arn:aws:kms:eu-west-1:")
+    account = key["AWSAccountId"]
+    assert _error(kms.describe_key, KeyId=key["KeyId"]) == (
+        "NotFoundException", f"Key 'arn:aws:kms:us-east-1:{account}:key/{key['KeyId']}' does not exist")
+    assert _error(kms.describe_key, KeyId=key["Arn"]) == ("NotFoundException", "Invalid arn eu-west-1")
+    for ref in [key["KeyId"], key["Arn"]]:
+        assert west.describe_key(KeyId=ref)["KeyMetadata"]["KeyId"] == key["KeyId"]

@@ -191,9 +191,13 @@ impl KmsService {
                 (id, account, region)
             }
         };
+        if region != caller.region() {
+            // A key ARN of another region (AWS's answer names only the region).
+            return Err(KmsError::NotFound(format!("Invalid arn {region}")));
+        }
         let key_arn = format!("arn:aws:kms:{region}:{account}:key/{key_id}");
         let missing = || KmsError::NotFound(format!("Key '{key_arn}' does not exist"));
-        if region != caller.region() || !is_key_id(&key_id) {
+        if !is_key_id(&key_id) {
             return Err(missing());
         }
         let key = self.load(&key_id).await?.ok_or_else(missing)?;
