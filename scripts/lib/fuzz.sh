@@ -40,8 +40,10 @@ fuzz_share() {
 fuzz_briefly() {
   local total="${ARCA_FUZZ_TOTAL_SECONDS:-90}" ceiling="${ARCA_FUZZ_SECONDS:-}"
   local seed="${ARCA_FUZZ_SEED:-1}"
-  if ! command -v cargo-fuzz >/dev/null 2>&1; then
-    cargo install --locked -q cargo-fuzz
+  # One cargo-fuzz for every machine, so that a CI run does not change with a release.
+  local cargo_fuzz_version=0.13.2
+  if ! cargo fuzz --version 2>/dev/null | grep -qx "cargo-fuzz $cargo_fuzz_version"; then
+    cargo install --locked -q cargo-fuzz --version "$cargo_fuzz_version"
   fi
   local spec target runs dir=fuzz scratch log share began took
   local used=0 left=${#FUZZ_SPECS[@]} build_seconds report=()
