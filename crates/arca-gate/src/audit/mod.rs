@@ -35,9 +35,9 @@
 //!
 //! The store keeps a copy of the chain head and of the last digest; they trail the
 //! files (they are written off the request path, at most ten times a second) but
-//! catch a tail cut together with the digests that covered it. The signing key is generated on first start; its
-//! private half is kept in the store only sealed under the root key
-//! ([`DigestKey::rewrap`] re-seals it after a root key rotation).
+//! catch a tail cut together with the digests that covered it. The signing key is
+//! generated on first start; its private half is kept in the store only sealed under
+//! the root key ([`DigestKey::rewrap`] re-seals it after a root key rotation).
 //!
 //! # Recovery on start
 //!

@@ -22,10 +22,10 @@ pub enum AuditCommand {
     ///
     /// Give every file of the chain, oldest first, through the live one
     /// (`audit-*.jsonl audit.jsonl` sorts right), or none with --data-dir, which then
-    /// checks every audit file in that directory in chain order. Prints one line per problem, such as
-    /// `line N: record was changed`, `line N: torn final line (an incomplete write,
-    /// e.g. a crash)` or `tail removed: digest N at TIME covers sequence S but the log
-    /// ends at sequence T`, and exits 1 when there is any.
+    /// checks every audit file in that directory in chain order. Prints one line per
+    /// problem, such as `line N: record was changed`, `line N: torn final line (an
+    /// incomplete write, e.g. a crash)` or `tail removed: digest N at TIME covers
+    /// sequence S but the log ends at sequence T`, and exits 1 when there is any.
     ///
     /// The digests come from `audit.digests.jsonl` beside the last file (else in
     /// --data-dir, or --digests). Their signatures are checked with the server's
