@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use arca_gate::{
     Caller,
-    audit::{EventLine, EventLineError},
+    audit::{AuditLog, EventLine, EventLineError},
 };
 
 /// Bounds on what one event keeps of the request members, whatever the caller sent:
@@ -74,6 +74,13 @@ pub fn random_uuid() -> String {
     let mut bytes = [0u8; 16];
     arca_crypto::random::fill(&mut bytes);
     uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+}
+
+/// Builds the event and records it: `Err` (the reason, for the server's log) when it
+/// could not be written, and then the request must not take effect.
+pub async fn record(audit: &AuditLog, input: EventInput<'_>) -> Result<(), String> {
+    let event = build(input).map_err(|error| error.to_string())?;
+    audit.record(event).await.map_err(|error| error.to_string())
 }
 
 /// The event as CloudTrail would write it, serialised on the request's own task (see

@@ -36,22 +36,22 @@ impl Dispatch for AppState {
         let parameters = input.audit_members(row.audit_members);
         let result = service.call(Call { caller, operation: row, input }).await;
         let via = caller.via_service().unwrap_or_default();
-        let event = audit_event::build(EventInput {
-            caller,
-            service: descriptor.name,
-            operation: row.name,
-            read_only: row.read_only,
-            source_ip: via.to_string(),
-            user_agent: via,
-            request_id: &request_id,
-            parameters: Some(parameters),
-            error: result.as_ref().err().map(|e| (e.code.as_str(), e.message.as_str())),
-            time_ms: self.clock.now_ms(),
-        });
-        let recorded = match event {
-            Ok(event) => self.audit.record(event).await.map_err(|error| error.to_string()),
-            Err(error) => Err(error.to_string()),
-        };
+        let recorded = audit_event::record(
+            &self.audit,
+            EventInput {
+                caller,
+                service: descriptor.name,
+                operation: row.name,
+                read_only: row.read_only,
+                source_ip: via.to_string(),
+                user_agent: via,
+                request_id: &request_id,
+                parameters: Some(parameters),
+                error: result.as_ref().err().map(|e| (e.code.as_str(), e.message.as_str())),
+                time_ms: self.clock.now_ms(),
+            },
+        )
+        .await;
         if let Err(error) = recorded {
             tracing::error!(%error, request_id, "audit write failed; refusing the in-process call");
             return Err(ApiError::new(

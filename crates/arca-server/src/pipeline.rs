@@ -120,22 +120,22 @@ pub async fn handle(state: Arc<AppState>, request: Request<Body>) -> Response<Bo
     };
     let Served { service, operation, read_only, internal_error_code, xmlns, parameters, result } =
         served;
-    let event = audit_event::build(EventInput {
-        caller: &caller,
-        service,
-        operation,
-        read_only,
-        source_ip: connection.peer.map(|p| p.ip().to_string()).unwrap_or_default(),
-        user_agent,
-        request_id: &request_id,
-        parameters,
-        error: result.as_ref().err().map(|e| (e.code.as_str(), e.message.as_str())),
-        time_ms: state.clock.now_ms(),
-    });
-    let recorded = match event {
-        Ok(event) => state.audit.record(event).await.map_err(|error| error.to_string()),
-        Err(error) => Err(error.to_string()),
-    };
+    let recorded = audit_event::record(
+        &state.audit,
+        EventInput {
+            caller: &caller,
+            service,
+            operation,
+            read_only,
+            source_ip: connection.peer.map(|p| p.ip().to_string()).unwrap_or_default(),
+            user_agent,
+            request_id: &request_id,
+            parameters,
+            error: result.as_ref().err().map(|e| (e.code.as_str(), e.message.as_str())),
+            time_ms: state.clock.now_ms(),
+        },
+    )
+    .await;
     let result = match recorded {
         Ok(()) => result,
         // As in Vault: a request that cannot be audited does not happen.

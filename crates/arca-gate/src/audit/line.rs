@@ -97,7 +97,14 @@ impl EventLineBuilder {
             line.bytes.truncate(mark);
             return Err(error.into());
         }
-        self.last_key = Some(key.to_string());
+        // One buffer for the last key, reused member after member (this runs per request).
+        match &mut self.last_key {
+            Some(last) => {
+                last.clear();
+                last.push_str(key);
+            }
+            None => self.last_key = Some(key.to_string()),
+        }
         Ok(self)
     }
 

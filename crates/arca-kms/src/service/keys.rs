@@ -118,7 +118,7 @@ impl KmsService {
             ));
         }
         let tags = input.tags.unwrap_or_default();
-        super::tags::check_reserved(&tags)?;
+        super::tags::check_tag_rules(&tags)?;
 
         let key_id = uuid::Uuid::new_v4().to_string();
         let arn = format!("arn:aws:kms:{}:{}:key/{key_id}", caller.region(), caller.account_id());

@@ -30,7 +30,7 @@ pub(super) fn validate_tags(v: &mut Validator, tags: Option<&Vec<Tag>>) {
 /// The checks AWS KMS makes of the tags one request carries, with its messages (as
 /// AWS answered them in recordings): reserved `aws:` keys, at most 50 tags, no key
 /// twice.
-pub(super) fn check_reserved(tags: &[Tag]) -> Result<(), KmsError> {
+pub(super) fn check_tag_rules(tags: &[Tag]) -> Result<(), KmsError> {
     if tags.iter().any(|t| t.tag_key.to_ascii_lowercase().starts_with("aws:")) {
         return Err(KmsError::Tag("Tags beginning with aws: are reserved".into()));
     }
@@ -68,7 +68,7 @@ impl KmsService {
         Self::check_customer_managed(&key.record)?;
         Self::check_not_pending_deletion(&key.record)?;
         let new_tags = input.tags.unwrap_or_default();
-        check_reserved(&new_tags)?;
+        check_tag_rules(&new_tags)?;
         self.update_key(&key.record.key_id, |record, _| {
             for tag in &new_tags {
                 match record.tags.iter_mut().find(|t| t.tag_key == tag.tag_key) {
