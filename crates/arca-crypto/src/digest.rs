@@ -5,6 +5,8 @@ use aws_lc_rs::digest;
 /// The SHA-2 functions Arca uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HashAlgorithm {
+    /// SHA-224 (KMS HMAC_224 keys).
+    Sha224,
     /// SHA-256.
     Sha256,
     /// SHA-384.
@@ -16,6 +18,7 @@ pub enum HashAlgorithm {
 impl HashAlgorithm {
     pub(crate) fn digest_algorithm(self) -> &'static digest::Algorithm {
         match self {
+            HashAlgorithm::Sha224 => &digest::SHA224,
             HashAlgorithm::Sha256 => &digest::SHA256,
             HashAlgorithm::Sha384 => &digest::SHA384,
             HashAlgorithm::Sha512 => &digest::SHA512,

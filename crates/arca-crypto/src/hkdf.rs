@@ -12,11 +12,14 @@ impl hkdf::KeyType for OutputLen {
     }
 }
 
-fn algorithm(hash: HashAlgorithm) -> hkdf::Algorithm {
+/// aws-lc offers HKDF with SHA-256, SHA-384 and SHA-512; nothing in Arca derives keys
+/// with SHA-224 (it is there for HMAC_224 KMS keys).
+fn algorithm(hash: HashAlgorithm) -> Result<hkdf::Algorithm, CryptoError> {
     match hash {
-        HashAlgorithm::Sha256 => hkdf::HKDF_SHA256,
-        HashAlgorithm::Sha384 => hkdf::HKDF_SHA384,
-        HashAlgorithm::Sha512 => hkdf::HKDF_SHA512,
+        HashAlgorithm::Sha224 => Err(CryptoError::InvalidInput),
+        HashAlgorithm::Sha256 => Ok(hkdf::HKDF_SHA256),
+        HashAlgorithm::Sha384 => Ok(hkdf::HKDF_SHA384),
+        HashAlgorithm::Sha512 => Ok(hkdf::HKDF_SHA512),
     }
 }
 
@@ -29,7 +32,7 @@ pub fn derive(
     info: &[u8],
     len: usize,
 ) -> Result<SecretBytes, CryptoError> {
-    let prk = hkdf::Salt::new(algorithm(hash), salt).extract(input_key);
+    let prk = hkdf::Salt::new(algorithm(hash)?, salt).extract(input_key);
     let info = [info];
     let okm = prk.expand(&info, OutputLen(len)).map_err(|_| CryptoError::InvalidInput)?;
     let mut out = SecretBytes::new(vec![0u8; len]);

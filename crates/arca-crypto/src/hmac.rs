@@ -6,6 +6,7 @@ use crate::digest::HashAlgorithm;
 
 fn algorithm(hash: HashAlgorithm) -> hmac::Algorithm {
     match hash {
+        HashAlgorithm::Sha224 => hmac::HMAC_SHA224,
         HashAlgorithm::Sha256 => hmac::HMAC_SHA256,
         HashAlgorithm::Sha384 => hmac::HMAC_SHA384,
         HashAlgorithm::Sha512 => hmac::HMAC_SHA512,

@@ -9,6 +9,8 @@
 //! - [`aead::AesGcmKey`] seals and opens with AES-GCM (128, 192 or 256-bit keys).
 //! - [`hkdf`], [`hmac`] and [`digest`] wrap the hash-based constructions.
 //! - [`ct_eq`] compares secrets in constant time.
+//! - [`asymmetric`] holds the AWS KMS asymmetric keys (RSA, ECC, Ed25519, ML-DSA, ML-KEM):
+//!   signing, RSA OAEP, ECDH and ML-KEM, by their AWS spec names.
 //!
 //! ```
 //! use arca_crypto::{aead::AesGcmKey, SecretBytes};
@@ -20,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 pub mod aead;
+pub mod asymmetric;
 pub mod digest;
 pub mod ecdsa;
 mod error;

@@ -224,7 +224,8 @@ fn der_length(len: usize, out: &mut Vec<u8>) {
     }
 }
 
-fn der_tlv(tag: u8, content: &[u8], out: &mut Vec<u8>) {
+/// Appends one DER element (tag, length, contents) to `out`.
+pub(crate) fn der_tlv(tag: u8, content: &[u8], out: &mut Vec<u8>) {
     out.push(tag);
     der_length(content.len(), out);
     out.extend_from_slice(content);

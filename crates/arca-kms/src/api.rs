@@ -396,6 +396,223 @@ shapes! {
         /// AUTOMATIC or ON_DEMAND.
         rotation_type: String,
     }
+    /// Sign input.
+    input SignRequest {
+        /// Key.
+        key_id: String,
+        /// The message or its digest, up to 4096 bytes.
+        message: SecretBlob,
+        /// RAW, DIGEST or EXTERNAL_MU.
+        message_type: String,
+        /// Grant tokens.
+        grant_tokens: Vec<String>,
+        /// Algorithm.
+        signing_algorithm: String,
+        /// Check permissions only.
+        dry_run: bool,
+    }
+    /// Sign output.
+    output SignResponse {
+        /// Key ARN.
+        key_id: String,
+        /// The signature.
+        signature: Blob,
+        /// Algorithm.
+        signing_algorithm: String,
+    }
+    /// Verify input.
+    input VerifyRequest {
+        /// Key.
+        key_id: String,
+        /// The message or its digest.
+        message: SecretBlob,
+        /// RAW, DIGEST or EXTERNAL_MU.
+        message_type: String,
+        /// The signature to check.
+        signature: Blob,
+        /// Algorithm.
+        signing_algorithm: String,
+        /// Grant tokens.
+        grant_tokens: Vec<String>,
+        /// Check permissions only.
+        dry_run: bool,
+    }
+    /// Verify output.
+    output VerifyResponse {
+        /// Key ARN.
+        key_id: String,
+        /// Always true: a bad signature is an error.
+        signature_valid: bool,
+        /// Algorithm.
+        signing_algorithm: String,
+    }
+    /// GetPublicKey output.
+    output GetPublicKeyResponse {
+        /// Key ARN.
+        key_id: String,
+        /// DER SubjectPublicKeyInfo.
+        public_key: Blob,
+        /// Deprecated spec name.
+        customer_master_key_spec: String,
+        /// Spec.
+        key_spec: String,
+        /// Usage.
+        key_usage: String,
+        /// Encryption algorithms.
+        encryption_algorithms: Vec<String>,
+        /// Signing algorithms.
+        signing_algorithms: Vec<String>,
+        /// Key agreement algorithms.
+        key_agreement_algorithms: Vec<String>,
+        /// Encapsulation algorithms.
+        encapsulation_algorithms: Vec<String>,
+    }
+    /// GenerateMac input.
+    input GenerateMacRequest {
+        /// The message, up to 4096 bytes.
+        message: SecretBlob,
+        /// Key.
+        key_id: String,
+        /// Algorithm.
+        mac_algorithm: String,
+        /// Grant tokens.
+        grant_tokens: Vec<String>,
+        /// Check permissions only.
+        dry_run: bool,
+    }
+    /// GenerateMac output.
+    output GenerateMacResponse {
+        /// The MAC.
+        mac: Blob,
+        /// Algorithm.
+        mac_algorithm: String,
+        /// Key ARN.
+        key_id: String,
+    }
+    /// VerifyMac input.
+    input VerifyMacRequest {
+        /// The message.
+        message: SecretBlob,
+        /// Key.
+        key_id: String,
+        /// Algorithm.
+        mac_algorithm: String,
+        /// The MAC to check.
+        mac: Blob,
+        /// Grant tokens.
+        grant_tokens: Vec<String>,
+        /// Check permissions only.
+        dry_run: bool,
+    }
+    /// VerifyMac output.
+    output VerifyMacResponse {
+        /// Key ARN.
+        key_id: String,
+        /// Always true: a bad MAC is an error.
+        mac_valid: bool,
+        /// Algorithm.
+        mac_algorithm: String,
+    }
+    /// GenerateDataKeyPair and GenerateDataKeyPairWithoutPlaintext input.
+    input GenerateDataKeyPairRequest {
+        /// Encryption context.
+        encryption_context: EncryptionContext,
+        /// Key.
+        key_id: String,
+        /// The pair's spec.
+        key_pair_spec: String,
+        /// Grant tokens.
+        grant_tokens: Vec<String>,
+        /// Nitro Enclaves recipient (not offered).
+        recipient: serde_json::Value,
+        /// Check permissions only.
+        dry_run: bool,
+    }
+    /// GenerateDataKeyPair output.
+    output GenerateDataKeyPairResponse {
+        /// The private key encrypted under the KMS key.
+        private_key_ciphertext_blob: Blob,
+        /// The private key, PKCS#8 DER.
+        private_key_plaintext: SecretBlob,
+        /// The public key, DER SubjectPublicKeyInfo.
+        public_key: Blob,
+        /// Key ARN.
+        key_id: String,
+        /// The pair's spec.
+        key_pair_spec: String,
+        /// Key material id.
+        key_material_id: String,
+    }
+    /// DeriveSharedSecret input.
+    input DeriveSharedSecretRequest {
+        /// Key.
+        key_id: String,
+        /// ECDH.
+        key_agreement_algorithm: String,
+        /// The peer's public key, DER SubjectPublicKeyInfo.
+        public_key: Blob,
+        /// Grant tokens.
+        grant_tokens: Vec<String>,
+        /// Check permissions only.
+        dry_run: bool,
+        /// Nitro Enclaves recipient (not offered).
+        recipient: serde_json::Value,
+    }
+    /// DeriveSharedSecret output.
+    output DeriveSharedSecretResponse {
+        /// Key ARN.
+        key_id: String,
+        /// The raw shared secret.
+        shared_secret: SecretBlob,
+        /// ECDH.
+        key_agreement_algorithm: String,
+        /// The key's origin.
+        key_origin: String,
+    }
+    /// Encapsulate input.
+    input EncapsulateRequest {
+        /// Key.
+        key_id: String,
+        /// ML_KEM.
+        encapsulation_algorithm: String,
+        /// Grant tokens.
+        grant_tokens: Vec<String>,
+        /// Check permissions only.
+        dry_run: bool,
+    }
+    /// Encapsulate output.
+    output EncapsulateResponse {
+        /// Key ARN.
+        key_id: String,
+        /// The shared secret.
+        shared_secret: SecretBlob,
+        /// Its encapsulation.
+        shared_secret_ciphertext_blob: Blob,
+        /// ML_KEM.
+        encapsulation_algorithm: String,
+    }
+    /// Decapsulate input.
+    input DecapsulateRequest {
+        /// Key.
+        key_id: String,
+        /// The encapsulation.
+        shared_secret_ciphertext_blob: Blob,
+        /// ML_KEM.
+        encapsulation_algorithm: String,
+        /// Grant tokens.
+        grant_tokens: Vec<String>,
+        /// Check permissions only.
+        dry_run: bool,
+    }
+    /// Decapsulate output.
+    output DecapsulateResponse {
+        /// Key ARN.
+        key_id: String,
+        /// The shared secret.
+        shared_secret: SecretBlob,
+        /// ML_KEM.
+        encapsulation_algorithm: String,
+    }
     /// Output with no members.
     output Empty {}
     /// A key's metadata, as DescribeKey returns it.
@@ -429,6 +646,14 @@ shapes! {
         key_spec: String,
         /// Encryption algorithms.
         encryption_algorithms: Vec<String>,
+        /// Signing algorithms (SIGN_VERIFY keys).
+        signing_algorithms: Vec<String>,
+        /// MAC algorithms (HMAC keys).
+        mac_algorithms: Vec<String>,
+        /// Key agreement algorithms (KEY_AGREEMENT keys).
+        key_agreement_algorithms: Vec<String>,
+        /// Encapsulation algorithms (ML-KEM keys).
+        encapsulation_algorithms: Vec<String>,
         /// Multi-Region.
         multi_region: bool,
         /// Waiting period of a pending deletion.
@@ -463,4 +688,12 @@ pub fn decode_all_inputs(body: &[u8]) {
     attempt::<PutKeyPolicyRequest>(body);
     attempt::<EnableKeyRotationRequest>(body);
     attempt::<ListKeyRotationsRequest>(body);
+    attempt::<SignRequest>(body);
+    attempt::<VerifyRequest>(body);
+    attempt::<GenerateMacRequest>(body);
+    attempt::<VerifyMacRequest>(body);
+    attempt::<GenerateDataKeyPairRequest>(body);
+    attempt::<DeriveSharedSecretRequest>(body);
+    attempt::<EncapsulateRequest>(body);
+    attempt::<DecapsulateRequest>(body);
 }

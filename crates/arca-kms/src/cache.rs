@@ -14,42 +14,91 @@ use std::{
     time::{Duration, Instant},
 };
 
-use arca_crypto::{SecretBytes, aead::AesGcmKey};
+use arca_crypto::{SecretBytes, aead::AesGcmKey, asymmetric::PrivateKey};
 use arca_policy::Policy;
 
-use crate::{KmsConfig, KmsError, blob, record::KeyRecord};
+use crate::{KmsConfig, KmsError, blob, record::KeyRecord, spec::KeyKind};
 
-/// One key version's material, unwrapped.
-pub struct VersionMaterial {
-    /// The raw material: the HKDF input of each format 2 blob's data key.
-    secret: SecretBytes,
-    /// The material as an AES-GCM key, for format 1 blobs.
-    v1: AesGcmKey,
+/// One key version's material, unwrapped, in the form its key spec uses.
+pub enum VersionMaterial {
+    /// A symmetric encryption key.
+    Symmetric {
+        /// The raw material: the HKDF input of each format 2 blob's data key.
+        secret: SecretBytes,
+        /// The material as an AES-GCM key, for format 1 blobs.
+        v1: AesGcmKey,
+    },
+    /// A key pair; its public half is kept encoded for GetPublicKey.
+    Pair {
+        /// The private key.
+        private: PrivateKey,
+        /// DER SubjectPublicKeyInfo.
+        public_der: Vec<u8>,
+    },
+    /// An HMAC key.
+    Hmac(SecretBytes),
 }
 
 impl VersionMaterial {
-    /// Wraps unwrapped material (32 bytes).
+    /// Wraps unwrapped symmetric material (32 bytes).
     pub fn new(secret: SecretBytes) -> Result<Self, KmsError> {
         let v1 = AesGcmKey::from_bytes(secret.expose_secret())
             .map_err(|e| KmsError::internal("key material", e))?;
-        Ok(Self { secret, v1 })
+        Ok(Self::Symmetric { secret, v1 })
     }
 
-    /// The key that seals format 1 blobs directly.
-    pub fn v1_key(&self) -> &AesGcmKey {
-        &self.v1
+    /// Wraps unwrapped material of a key of `kind`.
+    pub(crate) fn load(kind: KeyKind, secret: SecretBytes) -> Result<Self, KmsError> {
+        match kind {
+            KeyKind::Symmetric => Self::new(secret),
+            KeyKind::Hmac(_) => Ok(Self::Hmac(secret)),
+            KeyKind::Pair(spec) => {
+                let private = PrivateKey::from_private_bytes(spec, secret.expose_secret())
+                    .map_err(|e| KmsError::internal("private key", e))?;
+                let public_der =
+                    private.public_key_der().map_err(|e| KmsError::internal("public key", e))?;
+                Ok(Self::Pair { private, public_der })
+            }
+        }
+    }
+
+    /// The key that seals format 1 blobs directly (symmetric keys only).
+    pub fn v1_key(&self) -> Option<&AesGcmKey> {
+        match self {
+            Self::Symmetric { v1, .. } => Some(v1),
+            _ => None,
+        }
     }
 
     /// The data key of one format 2 blob, from its salt and header.
     pub fn data_key(&self, salt: &[u8], header: &[u8]) -> Result<AesGcmKey, KmsError> {
+        let Self::Symmetric { secret, .. } = self else {
+            return Err(KmsError::internal("data key", "not a symmetric key"));
+        };
         // The HKDF input is the version's material; it leaves `SecretBytes` only into
         // aws-lc's HMAC state.
         arca_crypto::hkdf::derive_aes_256_gcm_key(
             salt,
-            self.secret.expose_secret(),
+            secret.expose_secret(),
             &blob::data_key_info(header),
         )
         .map_err(|e| KmsError::internal("derive data key", e))
+    }
+
+    /// The private key and encoded public key of a key pair.
+    pub fn pair(&self) -> Option<(&PrivateKey, &[u8])> {
+        match self {
+            Self::Pair { private, public_der } => Some((private, public_der)),
+            _ => None,
+        }
+    }
+
+    /// The key of an HMAC key.
+    pub fn hmac_key(&self) -> Option<&SecretBytes> {
+        match self {
+            Self::Hmac(secret) => Some(secret),
+            _ => None,
+        }
     }
 }
 

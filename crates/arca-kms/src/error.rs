@@ -18,6 +18,13 @@ pub enum KmsError {
     /// The ciphertext, its context or its key is wrong: one opaque answer for every case.
     #[error("")]
     InvalidCiphertext,
+    /// A signature did not verify (Verify answers with this error, never with
+    /// `SignatureValid: false`).
+    #[error("")]
+    InvalidSignature,
+    /// A MAC did not verify.
+    #[error("")]
+    InvalidMac,
     /// The ciphertext was made under a different key than the one the caller named.
     #[error("The key ID in the request does not identify a CMK that can perform this operation.")]
     IncorrectKey,
@@ -71,6 +78,8 @@ impl KmsError {
             KmsError::Disabled(_) => "DisabledException",
             KmsError::InvalidState(_) => "KMSInvalidStateException",
             KmsError::InvalidCiphertext => "InvalidCiphertextException",
+            KmsError::InvalidSignature => "KMSInvalidSignatureException",
+            KmsError::InvalidMac => "KMSInvalidMacException",
             KmsError::IncorrectKey => "IncorrectKeyException",
             KmsError::InvalidKeyUsage(_) => "InvalidKeyUsageException",
             KmsError::InvalidAliasName(_) => "InvalidAliasNameException",

@@ -35,6 +35,7 @@ mod record;
 mod registration;
 mod sealed;
 mod service;
+mod spec;
 mod validate;
 pub mod wire;
 

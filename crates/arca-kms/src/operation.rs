@@ -8,8 +8,9 @@
 //! DeriveSharedSecret, DescribeKey, Encrypt, GenerateDataKey, GenerateDataKeyPair,
 //! GenerateDataKeyPairWithoutPlaintext, GenerateDataKeyWithoutPlaintext, GenerateMac,
 //! GetKeyRotationStatus, GetPublicKey, ListGrants, ReEncrypt, RetireGrant, RevokeGrant,
-//! Sign, Verify and VerifyMac; No for every other operation, whatever a key policy
-//! grants. Only the operations Arca serves are listed here.
+//! Sign, Verify and VerifyMac, and for Encapsulate and Decapsulate; No for every other
+//! operation, whatever a key policy grants. Only the operations Arca serves are listed
+//! here.
 
 use arca_gate::CrossAccount;
 
@@ -19,19 +20,26 @@ pub(crate) enum Operation {
     CancelKeyDeletion,
     CreateAlias,
     CreateKey,
+    Decapsulate,
     Decrypt,
     DeleteAlias,
+    DeriveSharedSecret,
     DescribeKey,
     DisableKey,
     DisableKeyRotation,
     EnableKey,
     EnableKeyRotation,
+    Encapsulate,
     Encrypt,
     GenerateDataKey,
+    GenerateDataKeyPair,
+    GenerateDataKeyPairWithoutPlaintext,
     GenerateDataKeyWithoutPlaintext,
+    GenerateMac,
     GenerateRandom,
     GetKeyPolicy,
     GetKeyRotationStatus,
+    GetPublicKey,
     ListAliases,
     ListKeyPolicies,
     ListKeyRotations,
@@ -44,16 +52,28 @@ pub(crate) enum Operation {
     ReEncryptTo,
     RotateKeyOnDemand,
     ScheduleKeyDeletion,
+    Sign,
     TagResource,
     UntagResource,
     UpdateAlias,
     UpdateKeyDescription,
+    Verify,
+    VerifyMac,
 }
 
 impl Operation {
     /// The IAM action, e.g. `kms:Encrypt`.
     pub(crate) const fn action(self) -> &'static str {
         self.spec().0
+    }
+
+    /// The operation's name, as AWS words it in messages (`kms:` stripped).
+    pub(crate) fn name(self) -> &'static str {
+        let action = self.action();
+        match action.strip_prefix("kms:") {
+            Some(name) => name,
+            None => action,
+        }
     }
 
     /// Whether AWS allows the operation on a key of another account.
@@ -68,19 +88,28 @@ impl Operation {
             Self::CancelKeyDeletion => ("kms:CancelKeyDeletion", No),
             Self::CreateAlias => ("kms:CreateAlias", No),
             Self::CreateKey => ("kms:CreateKey", No),
+            Self::Decapsulate => ("kms:Decapsulate", Yes),
             Self::Decrypt => ("kms:Decrypt", Yes),
             Self::DeleteAlias => ("kms:DeleteAlias", No),
+            Self::DeriveSharedSecret => ("kms:DeriveSharedSecret", Yes),
             Self::DescribeKey => ("kms:DescribeKey", Yes),
             Self::DisableKey => ("kms:DisableKey", No),
             Self::DisableKeyRotation => ("kms:DisableKeyRotation", No),
             Self::EnableKey => ("kms:EnableKey", No),
             Self::EnableKeyRotation => ("kms:EnableKeyRotation", No),
+            Self::Encapsulate => ("kms:Encapsulate", Yes),
             Self::Encrypt => ("kms:Encrypt", Yes),
             Self::GenerateDataKey => ("kms:GenerateDataKey", Yes),
+            Self::GenerateDataKeyPair => ("kms:GenerateDataKeyPair", Yes),
+            Self::GenerateDataKeyPairWithoutPlaintext => {
+                ("kms:GenerateDataKeyPairWithoutPlaintext", Yes)
+            }
             Self::GenerateDataKeyWithoutPlaintext => ("kms:GenerateDataKeyWithoutPlaintext", Yes),
+            Self::GenerateMac => ("kms:GenerateMac", Yes),
             Self::GenerateRandom => ("kms:GenerateRandom", No),
             Self::GetKeyPolicy => ("kms:GetKeyPolicy", No),
             Self::GetKeyRotationStatus => ("kms:GetKeyRotationStatus", Yes),
+            Self::GetPublicKey => ("kms:GetPublicKey", Yes),
             Self::ListAliases => ("kms:ListAliases", No),
             Self::ListKeyPolicies => ("kms:ListKeyPolicies", No),
             Self::ListKeyRotations => ("kms:ListKeyRotations", No),
@@ -91,10 +120,13 @@ impl Operation {
             Self::ReEncryptTo => ("kms:ReEncryptTo", Yes),
             Self::RotateKeyOnDemand => ("kms:RotateKeyOnDemand", No),
             Self::ScheduleKeyDeletion => ("kms:ScheduleKeyDeletion", No),
+            Self::Sign => ("kms:Sign", Yes),
             Self::TagResource => ("kms:TagResource", No),
             Self::UntagResource => ("kms:UntagResource", No),
             Self::UpdateAlias => ("kms:UpdateAlias", No),
             Self::UpdateKeyDescription => ("kms:UpdateKeyDescription", No),
+            Self::Verify => ("kms:Verify", Yes),
+            Self::VerifyMac => ("kms:VerifyMac", Yes),
         }
     }
 }
@@ -110,19 +142,26 @@ mod tests {
             O::CancelKeyDeletion,
             O::CreateAlias,
             O::CreateKey,
+            O::Decapsulate,
             O::Decrypt,
             O::DeleteAlias,
+            O::DeriveSharedSecret,
             O::DescribeKey,
             O::DisableKey,
             O::DisableKeyRotation,
             O::EnableKey,
             O::EnableKeyRotation,
+            O::Encapsulate,
             O::Encrypt,
             O::GenerateDataKey,
+            O::GenerateDataKeyPair,
+            O::GenerateDataKeyPairWithoutPlaintext,
             O::GenerateDataKeyWithoutPlaintext,
+            O::GenerateMac,
             O::GenerateRandom,
             O::GetKeyPolicy,
             O::GetKeyRotationStatus,
+            O::GetPublicKey,
             O::ListAliases,
             O::ListKeyPolicies,
             O::ListKeyRotations,
@@ -133,10 +172,13 @@ mod tests {
             O::ReEncryptTo,
             O::RotateKeyOnDemand,
             O::ScheduleKeyDeletion,
+            O::Sign,
             O::TagResource,
             O::UntagResource,
             O::UpdateAlias,
             O::UpdateKeyDescription,
+            O::Verify,
+            O::VerifyMac,
         ];
         let cross: Vec<&str> = all
             .iter()
@@ -146,14 +188,24 @@ mod tests {
         assert_eq!(
             cross,
             [
+                "kms:Decapsulate",
                 "kms:Decrypt",
+                "kms:DeriveSharedSecret",
                 "kms:DescribeKey",
+                "kms:Encapsulate",
                 "kms:Encrypt",
                 "kms:GenerateDataKey",
+                "kms:GenerateDataKeyPair",
+                "kms:GenerateDataKeyPairWithoutPlaintext",
                 "kms:GenerateDataKeyWithoutPlaintext",
+                "kms:GenerateMac",
                 "kms:GetKeyRotationStatus",
+                "kms:GetPublicKey",
                 "kms:ReEncryptFrom",
                 "kms:ReEncryptTo",
+                "kms:Sign",
+                "kms:Verify",
+                "kms:VerifyMac",
             ]
         );
         for op in all {

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     api::KeyMetadata,
+    spec::{self, KeyKind},
     wire::{Tag, Timestamp},
 };
 
@@ -57,7 +58,8 @@ pub struct KeyVersion {
     pub created: i64,
     /// `None` for the original material, else AUTOMATIC or ON_DEMAND.
     pub rotation_type: Option<String>,
-    /// The 256-bit material sealed under the root key, bound to `ARN#version`.
+    /// The material sealed under the root key, bound to `ARN#version`: 32 bytes for a
+    /// symmetric key, the HMAC key, or the private key (see `PrivateKey::to_private_bytes`).
     pub sealed: SealedBytes,
 }
 
@@ -87,9 +89,11 @@ pub struct KeyRecord {
     pub creation_date: i64,
     /// Description.
     pub description: String,
-    /// ENCRYPT_DECRYPT for symmetric keys.
+    /// ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC, KEY_AGREEMENT or
+    /// ENCAPSULATE_DECAPSULATE.
     pub key_usage: String,
-    /// SYMMETRIC_DEFAULT.
+    /// SYMMETRIC_DEFAULT, an asymmetric spec (RSA_2048, ECC_NIST_P256, ML_DSA_65, ...) or
+    /// an HMAC spec.
     pub key_spec: String,
     /// AWS_KMS.
     pub origin: String,
@@ -122,8 +126,16 @@ impl KeyRecord {
         format!("{arn}#{version}").into_bytes()
     }
 
+    /// What kind of key the spec names (every stored spec is one Arca offers).
+    pub(crate) fn kind(&self) -> Option<KeyKind> {
+        KeyKind::of(&self.key_spec)
+    }
+
     /// The metadata DescribeKey returns.
     pub fn metadata(&self) -> KeyMetadata {
+        let kind = self.kind();
+        let algorithms =
+            kind.map(|kind| spec::algorithms(kind, &self.key_usage)).unwrap_or_default();
         KeyMetadata {
             aws_account_id: Some(self.account_id.clone()),
             key_id: Some(self.key_id.clone()),
@@ -144,10 +156,17 @@ impl KeyRecord {
             ),
             customer_master_key_spec: Some(self.key_spec.clone()),
             key_spec: Some(self.key_spec.clone()),
-            encryption_algorithms: Some(vec!["SYMMETRIC_DEFAULT".to_string()]),
+            encryption_algorithms: algorithms.encryption,
+            signing_algorithms: algorithms.signing,
+            mac_algorithms: algorithms.mac,
+            key_agreement_algorithms: algorithms.key_agreement,
+            encapsulation_algorithms: algorithms.encapsulation,
             multi_region: Some(false),
             pending_deletion_window_in_days: self.pending_window_days,
-            current_key_material_id: self.current_version().map(|v| v.material_id.clone()),
+            // AWS shows the current material only for symmetric encryption keys.
+            current_key_material_id: (kind == Some(KeyKind::Symmetric))
+                .then(|| self.current_version().map(|v| v.material_id.clone()))
+                .flatten(),
         }
     }
 }

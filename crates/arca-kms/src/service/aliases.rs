@@ -292,6 +292,7 @@ impl KmsService {
             KeyManager::Aws,
             managed_key_policy(account, region, name),
             Vec::new(),
+            super::keys::NewMaterial::symmetric(),
         )?;
         // AWS managed keys rotate every year, always.
         record.rotation.enabled = true;

@@ -1,8 +1,10 @@
-//! Cryptographic operations on symmetric keys: Encrypt, Decrypt, ReEncrypt,
-//! GenerateDataKey(WithoutPlaintext), GenerateRandom. These are the hot paths: after
-//! the first use of a key they touch only the cache.
+//! Encryption operations: Encrypt, Decrypt, ReEncrypt (under symmetric keys and RSA
+//! ENCRYPT_DECRYPT keys), GenerateDataKey(WithoutPlaintext), GenerateRandom. These are
+//! the hot paths: after the first use of a key they touch only the cache.
 
-use arca_crypto::SecretBytes;
+use std::sync::Arc;
+
+use arca_crypto::{SecretBytes, rsa::RsaPadding};
 use arca_gate::Caller;
 
 use super::KmsService;
@@ -14,13 +16,12 @@ use crate::{
         ReEncryptResponse,
     },
     blob::{self, CiphertextBlob},
-    cache::CachedKey,
+    cache::{CachedKey, VersionMaterial},
     operation::Operation,
+    spec::{self, KeyKind, SYMMETRIC_DEFAULT},
     validate::{self, ENCRYPTION_ALGORITHMS, Validator},
     wire::{Blob, EncryptionContext, SecretBlob},
 };
-
-const SYMMETRIC_DEFAULT: &str = "SYMMETRIC_DEFAULT";
 
 /// The most bytes (UTF-8, keys and values together) an encryption context may hold,
 /// as AWS KMS bounds it: it travels in every audit record and is matched against key
@@ -30,7 +31,11 @@ pub(crate) const MAX_CONTEXT_BYTES: usize = 8192;
 /// condition key of its own).
 pub(crate) const MAX_CONTEXT_PAIRS: usize = 64;
 
-fn validate_context(v: &mut Validator, member: &str, context: Option<&EncryptionContext>) {
+pub(super) fn validate_context(
+    v: &mut Validator,
+    member: &str,
+    context: Option<&EncryptionContext>,
+) {
     let Some(context) = context else { return };
     if context.len() > MAX_CONTEXT_PAIRS {
         v.constraint(
@@ -55,19 +60,62 @@ fn validate_context(v: &mut Validator, member: &str, context: Option<&Encryption
     }
 }
 
-fn check_algorithm(algorithm: Option<&String>) -> Result<(), KmsError> {
-    match algorithm.map(String::as_str) {
-        None | Some(SYMMETRIC_DEFAULT) => Ok(()),
-        Some(other) => Err(KmsError::InvalidKeyUsage(format!(
-            "The encryption algorithm {other} is not supported by symmetric keys."
+/// How a key encrypts for one request: Arca's blob format under a symmetric key, or
+/// RSA-OAEP under an RSA ENCRYPT_DECRYPT key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sealing {
+    Symmetric,
+    Oaep(RsaPadding),
+}
+
+/// Checks that `key` can encrypt or decrypt (`operation_name`) with `algorithm` and
+/// the request's encryption context, and says how.
+fn sealing(
+    key: &CachedKey,
+    algorithm: Option<&String>,
+    context: &EncryptionContext,
+    operation_name: &str,
+) -> Result<Sealing, KmsError> {
+    let record = &key.record;
+    let kind = record.kind().ok_or(KmsError::Internal)?;
+    if record.key_usage != spec::ENCRYPT_DECRYPT {
+        return Err(KmsError::InvalidKeyUsage(format!(
+            "{} key usage is {} which is not valid for {operation_name}.",
+            record.arn, record.key_usage
+        )));
+    }
+    let algorithm = algorithm.map(String::as_str).unwrap_or(SYMMETRIC_DEFAULT);
+    match kind {
+        KeyKind::Symmetric if algorithm == SYMMETRIC_DEFAULT => Ok(Sealing::Symmetric),
+        KeyKind::Symmetric => Err(KmsError::InvalidKeyUsage(format!(
+            "The encryption algorithm {algorithm} is not supported by symmetric keys."
         ))),
+        _ => match spec::oaep_padding(algorithm) {
+            // An encryption context is bound only by symmetric encryption.
+            Some(_) if !context.is_empty() => Err(KmsError::Validation(
+                "EncryptionContext is not supported with asymmetric KMS keys.".into(),
+            )),
+            Some(padding) if kind.is_rsa() => Ok(Sealing::Oaep(padding)),
+            _ => Err(KmsError::InvalidKeyUsage(format!(
+                "The encryption algorithm {algorithm} is not supported by key spec {}.",
+                record.key_spec
+            ))),
+        },
+    }
+}
+
+/// The padding of an RSA sealing, `None` for the symmetric one.
+fn sealing_padding(sealing: Sealing) -> Option<RsaPadding> {
+    match sealing {
+        Sealing::Symmetric => None,
+        Sealing::Oaep(padding) => Some(padding),
     }
 }
 
 impl KmsService {
     /// Seals `plaintext` under the key's current version, with a data key of its own
     /// (blob format 2: HKDF from the version's material and a random salt).
-    fn seal(
+    pub(super) fn seal(
         key: &CachedKey,
         plaintext: &[u8],
         context: &EncryptionContext,
@@ -141,7 +189,11 @@ impl KmsService {
             }
             None => {
                 let aad = blob::aad(&key.record.arn, parsed.version, context);
-                material.v1_key().open_in_place(&parsed.nonce, &aad, buffer.expose_secret_mut())
+                material.v1_key().ok_or(KmsError::InvalidCiphertext)?.open_in_place(
+                    &parsed.nonce,
+                    &aad,
+                    buffer.expose_secret_mut(),
+                )
             }
         };
         let plaintext_len = opened.map_err(|_| KmsError::InvalidCiphertext)?.len();
@@ -153,7 +205,113 @@ impl KmsService {
         key.record.versions.iter().find(|v| v.version == version).map(|v| v.material_id.clone())
     }
 
-    /// Encrypt: up to 4096 bytes under a symmetric key.
+    /// The key of the version that encrypts now, as a key pair.
+    pub(super) fn current_material(key: &CachedKey) -> Result<&VersionMaterial, KmsError> {
+        let version = key.record.current_version().ok_or(KmsError::Internal)?;
+        key.materials.get(&version.version).ok_or(KmsError::Internal)
+    }
+
+    /// Refuses a plaintext longer than RSA-OAEP takes with this key and padding, in
+    /// AWS's words.
+    fn check_fits(key: &CachedKey, sealing: Sealing, length: usize) -> Result<(), KmsError> {
+        let Sealing::Oaep(padding) = sealing else { return Ok(()) };
+        let spec = key.record.kind().and_then(|kind| match kind {
+            KeyKind::Pair(spec) => Some(spec),
+            _ => None,
+        });
+        let max = spec
+            .and_then(|spec| arca_crypto::asymmetric::max_oaep_plaintext(spec, padding))
+            .ok_or(KmsError::Internal)?;
+        if length > max {
+            return Err(KmsError::Validation(format!(
+                "Algorithm {} and key spec {} cannot encrypt data larger than {max} bytes.",
+                spec::oaep_name(padding),
+                key.record.key_spec
+            )));
+        }
+        Ok(())
+    }
+
+    /// Encrypts `plaintext` the way `sealing` says.
+    fn seal_for(
+        key: &CachedKey,
+        sealing: Sealing,
+        plaintext: &[u8],
+        context: &EncryptionContext,
+    ) -> Result<Vec<u8>, KmsError> {
+        match sealing {
+            Sealing::Symmetric => Self::seal(key, plaintext, context),
+            Sealing::Oaep(padding) => {
+                Self::check_fits(key, sealing, plaintext.len())?;
+                let (_, public_der) =
+                    Self::current_material(key)?.pair().ok_or(KmsError::Internal)?;
+                arca_crypto::asymmetric::encrypt(public_der, padding, plaintext)
+                    .map_err(|e| KmsError::internal("rsa encrypt", e))
+            }
+        }
+    }
+
+    /// Finds and authorises the key that decrypts a Decrypt or ReEncrypt source: the
+    /// one an Arca blob names or, for RSA-OAEP, the one KeyId names (an RSA ciphertext
+    /// carries no key id).
+    #[allow(clippy::too_many_arguments)]
+    async fn source_key(
+        &self,
+        caller: &Caller,
+        bytes: &[u8],
+        key_id: Option<&str>,
+        algorithm: Option<&String>,
+        context: &EncryptionContext,
+        operation: Operation,
+        operation_name: &str,
+    ) -> Result<(Arc<CachedKey>, Sealing), KmsError> {
+        let asymmetric = algorithm.is_some_and(|name| name != SYMMETRIC_DEFAULT);
+        let key = match key_id {
+            Some(key_id) if asymmetric => self.resolve(caller, key_id, operation).await?,
+            None if asymmetric => {
+                return Err(KmsError::Validation(
+                    "KeyId is required for asymmetric decryption.".into(),
+                ));
+            }
+            _ => self.blob_key(caller, bytes, key_id, operation).await?,
+        };
+        self.authorize(caller, &key, operation, Some(context))?;
+        Self::check_usable(&key.record)?;
+        let sealing = sealing(&key, algorithm, context, operation_name)?;
+        Ok((key, sealing))
+    }
+
+    /// Decrypts with a key [`Self::source_key`] found; the version is `None` for RSA.
+    async fn open_with(
+        key: &Arc<CachedKey>,
+        sealing: Sealing,
+        bytes: Vec<u8>,
+        context: &EncryptionContext,
+    ) -> Result<(SecretBytes, Option<u32>), KmsError> {
+        match sealing {
+            Sealing::Symmetric => Self::open(key, &bytes, context)
+                .map(|(plaintext, version)| (plaintext, Some(version))),
+            Sealing::Oaep(padding) => {
+                let plaintext = Self::with_private_key(key, move |private| {
+                    private
+                        .decrypt(padding, &bytes)
+                        // AWS's RSAES_OAEP_SHA_1 also opens SHA-256 OAEP ciphertexts
+                        // (LocalStack's AWS-validated test_symmetric_encrypt_offline_
+                        // decrypt_online encrypts with SHA-256 and decrypts with SHA_1).
+                        .or_else(|_| match padding {
+                            RsaPadding::OaepSha1 => private.decrypt(RsaPadding::OaepSha256, &bytes),
+                            _ => Err(arca_crypto::CryptoError::AuthenticationFailed),
+                        })
+                        .map_err(|_| KmsError::InvalidCiphertext)
+                })
+                .await?;
+                Ok((plaintext, None))
+            }
+        }
+    }
+
+    /// Encrypt: up to 4096 bytes under a symmetric key, or what RSA-OAEP takes under an
+    /// RSA key.
     pub async fn encrypt(
         &self,
         caller: &Caller,
@@ -177,20 +335,22 @@ impl KmsService {
             )
             .await?;
         Self::check_usable(&key.record)?;
-        check_algorithm(input.encryption_algorithm.as_ref())?;
+        let sealing = sealing(&key, input.encryption_algorithm.as_ref(), &context, "Encrypt")?;
+        let plaintext = input.plaintext.unwrap_or_default();
+        Self::check_fits(&key, sealing, plaintext.0.len())?;
         if input.dry_run == Some(true) {
             return Err(KmsError::DryRunOperation);
         }
-        let plaintext = input.plaintext.unwrap_or_default();
-        let blob = Self::seal(&key, plaintext.0.expose_secret(), &context)?;
+        let blob = Self::seal_for(&key, sealing, plaintext.0.expose_secret(), &context)?;
         Ok(EncryptResponse {
             ciphertext_blob: Some(Blob(blob)),
             key_id: Some(key.record.arn.clone()),
-            encryption_algorithm: Some(SYMMETRIC_DEFAULT.into()),
+            encryption_algorithm: Some(spec::algorithm_name(sealing_padding(sealing)).into()),
         })
     }
 
-    /// Decrypt: the key comes from the blob; KeyId, when given, must match it.
+    /// Decrypt: the key comes from the blob; KeyId, when given, must match it. RSA
+    /// ciphertexts need KeyId and the algorithm.
     pub async fn decrypt(
         &self,
         caller: &Caller,
@@ -204,22 +364,28 @@ impl KmsService {
         validate::grant_tokens(&mut v, input.grant_tokens.as_ref());
         v.one_of("encryptionAlgorithm", input.encryption_algorithm.as_ref(), ENCRYPTION_ALGORITHMS);
         v.finish()?;
-        check_algorithm(input.encryption_algorithm.as_ref())?;
         let context = input.encryption_context.unwrap_or_default();
         let bytes = input.ciphertext_blob.unwrap_or_default().0;
-        let key =
-            self.blob_key(caller, &bytes, input.key_id.as_deref(), Operation::Decrypt).await?;
-        self.authorize(caller, &key, Operation::Decrypt, Some(&context))?;
-        Self::check_usable(&key.record)?;
+        let (key, sealing) = self
+            .source_key(
+                caller,
+                &bytes,
+                input.key_id.as_deref(),
+                input.encryption_algorithm.as_ref(),
+                &context,
+                Operation::Decrypt,
+                "Decrypt",
+            )
+            .await?;
         if input.dry_run == Some(true) {
             return Err(KmsError::DryRunOperation);
         }
-        let (plaintext, version) = Self::open(&key, &bytes, &context)?;
+        let (plaintext, version) = Self::open_with(&key, sealing, bytes, &context).await?;
         Ok(DecryptResponse {
             key_id: Some(key.record.arn.clone()),
             plaintext: Some(SecretBlob(plaintext)),
-            encryption_algorithm: Some(SYMMETRIC_DEFAULT.into()),
-            key_material_id: Self::material_id(&key, version),
+            encryption_algorithm: Some(spec::algorithm_name(sealing_padding(sealing)).into()),
+            key_material_id: version.and_then(|version| Self::material_id(&key, version)),
         })
     }
 
@@ -257,15 +423,20 @@ impl KmsService {
         );
         validate::grant_tokens(&mut v, input.grant_tokens.as_ref());
         v.finish()?;
-        check_algorithm(input.source_encryption_algorithm.as_ref())?;
-        check_algorithm(input.destination_encryption_algorithm.as_ref())?;
         let source_context = input.source_encryption_context.unwrap_or_default();
         let destination_context = input.destination_encryption_context.unwrap_or_default();
         let bytes = input.ciphertext_blob.unwrap_or_default().0;
-        let source = self
-            .blob_key(caller, &bytes, input.source_key_id.as_deref(), Operation::ReEncryptFrom)
+        let (source, source_sealing) = self
+            .source_key(
+                caller,
+                &bytes,
+                input.source_key_id.as_deref(),
+                input.source_encryption_algorithm.as_ref(),
+                &source_context,
+                Operation::ReEncryptFrom,
+                "ReEncrypt",
+            )
             .await?;
-        self.authorize(caller, &source, Operation::ReEncryptFrom, Some(&source_context))?;
         let destination = self
             .authorized_key(
                 caller,
@@ -274,25 +445,80 @@ impl KmsService {
                 Some(&destination_context),
             )
             .await?;
-        Self::check_usable(&source.record)?;
         Self::check_usable(&destination.record)?;
+        let destination_sealing = sealing(
+            &destination,
+            input.destination_encryption_algorithm.as_ref(),
+            &destination_context,
+            "ReEncrypt",
+        )?;
         if input.dry_run == Some(true) {
             return Err(KmsError::DryRunOperation);
         }
-        let (plaintext, source_version) = Self::open(&source, &bytes, &source_context)?;
-        let blob = Self::seal(&destination, plaintext.expose_secret(), &destination_context)?;
+        let (plaintext, source_version) =
+            Self::open_with(&source, source_sealing, bytes, &source_context).await?;
+        let blob = Self::seal_for(
+            &destination,
+            destination_sealing,
+            plaintext.expose_secret(),
+            &destination_context,
+        )?;
+        let destination_version = match destination_sealing {
+            Sealing::Symmetric => {
+                destination.record.current_version().map(|v| v.material_id.clone())
+            }
+            Sealing::Oaep(_) => None,
+        };
         Ok(ReEncryptResponse {
             ciphertext_blob: Some(Blob(blob)),
             source_key_id: Some(source.record.arn.clone()),
             key_id: Some(destination.record.arn.clone()),
-            source_encryption_algorithm: Some(SYMMETRIC_DEFAULT.into()),
-            destination_encryption_algorithm: Some(SYMMETRIC_DEFAULT.into()),
-            source_key_material_id: Self::material_id(&source, source_version),
-            destination_key_material_id: destination
-                .record
-                .current_version()
-                .map(|v| v.material_id.clone()),
+            source_encryption_algorithm: Some(
+                spec::algorithm_name(sealing_padding(source_sealing)).into(),
+            ),
+            destination_encryption_algorithm: Some(
+                spec::algorithm_name(sealing_padding(destination_sealing)).into(),
+            ),
+            source_key_material_id: source_version
+                .and_then(|version| Self::material_id(&source, version)),
+            destination_key_material_id: destination_version,
         })
+    }
+
+    /// The key a data key operation seals under: resolved, authorised with the
+    /// request's encryption context, enabled, and a symmetric encryption key.
+    pub(super) async fn data_key_target(
+        &self,
+        caller: &Caller,
+        key_id: Option<&str>,
+        context: &EncryptionContext,
+        operation: Operation,
+    ) -> Result<Arc<CachedKey>, KmsError> {
+        let key = self
+            .authorized_key(caller, key_id.unwrap_or_default(), operation, Some(context))
+            .await?;
+        Self::check_usable(&key.record)?;
+        Self::check_symmetric(&key, operation)?;
+        Ok(key)
+    }
+
+    /// Refuses a key that cannot seal Arca blobs (for the data key operations).
+    fn check_symmetric(key: &CachedKey, operation: Operation) -> Result<(), KmsError> {
+        let record = &key.record;
+        let name = operation.name();
+        if record.key_usage != spec::ENCRYPT_DECRYPT {
+            return Err(KmsError::InvalidKeyUsage(format!(
+                "{} key usage is {} which is not valid for {name}.",
+                record.arn, record.key_usage
+            )));
+        }
+        if record.kind() != Some(KeyKind::Symmetric) {
+            return Err(KmsError::InvalidKeyUsage(format!(
+                "{} key spec is {} which is not valid for {name}.",
+                record.arn, record.key_spec
+            )));
+        }
+        Ok(())
     }
 
     /// GenerateDataKey.
@@ -343,15 +569,8 @@ impl KmsService {
             (None, Some(_)) => 32,
         };
         let context = input.encryption_context.unwrap_or_default();
-        let key = self
-            .authorized_key(
-                caller,
-                input.key_id.as_deref().unwrap_or_default(),
-                operation,
-                Some(&context),
-            )
-            .await?;
-        Self::check_usable(&key.record)?;
+        let key =
+            self.data_key_target(caller, input.key_id.as_deref(), &context, operation).await?;
         if input.dry_run == Some(true) {
             return Err(KmsError::DryRunOperation);
         }

@@ -1,7 +1,7 @@
 //! Key lifecycle: CreateKey, DescribeKey, ListKeys, UpdateKeyDescription, EnableKey,
 //! DisableKey, ScheduleKeyDeletion, CancelKeyDeletion.
 
-use arca_crypto::SecretBytes;
+use arca_crypto::{SecretBytes, asymmetric::PrivateKey};
 use arca_gate::Caller;
 use arca_policy::Policy;
 use arca_store::{Precondition, Write};
@@ -20,13 +20,49 @@ use crate::{
     record::{
         ACCOUNT_KEYS, KEYS, KeyManager, KeyRecord, KeyState, KeyVersion, Rotation, scope_prefix,
     },
+    spec::{self, KeyKind, SYMMETRIC_DEFAULT},
     validate::{self, Validator},
 };
 
 const DAY_MS: i64 = 86_400_000;
 
+/// The spec, usage and first material of a key being made.
+pub(super) struct NewMaterial {
+    spec: String,
+    usage: String,
+    secret: SecretBytes,
+}
+
+impl NewMaterial {
+    /// Fresh symmetric encryption material.
+    pub(super) fn symmetric() -> Self {
+        Self {
+            spec: SYMMETRIC_DEFAULT.into(),
+            usage: spec::ENCRYPT_DECRYPT.into(),
+            secret: SecretBytes::random(32),
+        }
+    }
+
+    /// Fresh material of any kind; key pairs are generated on the blocking pool (an
+    /// RSA 4096 key takes up to seconds).
+    async fn generate(kind: KeyKind, spec: String, usage: String) -> Result<Self, KmsError> {
+        let secret = match kind {
+            KeyKind::Symmetric => SecretBytes::random(32),
+            KeyKind::Hmac(hmac) => SecretBytes::random(hmac.key_len()),
+            KeyKind::Pair(pair) => tokio::task::spawn_blocking(move || {
+                PrivateKey::generate(pair)
+                    .and_then(|private| private.to_private_bytes())
+                    .map_err(|e| KmsError::internal("generate key pair", e))
+            })
+            .await
+            .map_err(|e| KmsError::internal("generate task", e))??,
+        };
+        Ok(Self { spec, usage, secret })
+    }
+}
+
 impl KmsService {
-    /// CreateKey: a symmetric key with AWS_KMS origin.
+    /// CreateKey: a symmetric, asymmetric or HMAC key with AWS_KMS origin.
     pub async fn create_key(
         &self,
         caller: &Caller,
@@ -41,29 +77,21 @@ impl KmsService {
         v.one_of(
             "keyUsage",
             input.key_usage.as_ref(),
-            &["SIGN_VERIFY", "ENCRYPT_DECRYPT", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"],
+            &[
+                "SIGN_VERIFY",
+                "ENCRYPT_DECRYPT",
+                "GENERATE_VERIFY_MAC",
+                "KEY_AGREEMENT",
+                "ENCAPSULATE_DECAPSULATE",
+            ],
         );
-        const SPECS: &[&str] = &[
-            "RSA_2048",
-            "RSA_3072",
-            "RSA_4096",
-            "ECC_NIST_P256",
-            "ECC_NIST_P384",
-            "ECC_NIST_P521",
-            "ECC_SECG_P256K1",
-            "SYMMETRIC_DEFAULT",
-            "HMAC_224",
-            "HMAC_256",
-            "HMAC_384",
-            "HMAC_512",
-            "SM2",
-            "ML_DSA_44",
-            "ML_DSA_65",
-            "ML_DSA_87",
-            "ECC_NIST_EDWARDS25519",
-        ];
-        v.one_of("keySpec", input.key_spec.as_ref(), SPECS);
-        v.one_of("customerMasterKeySpec", input.customer_master_key_spec.as_ref(), &SPECS[..13]);
+        v.one_of("keySpec", input.key_spec.as_ref(), spec::KEY_SPECS);
+        // CustomerMasterKeySpec is the older enum: the first 13 values.
+        v.one_of(
+            "customerMasterKeySpec",
+            input.customer_master_key_spec.as_ref(),
+            &spec::KEY_SPECS[..13],
+        );
         v.one_of(
             "origin",
             input.origin.as_ref(),
@@ -84,21 +112,21 @@ impl KmsService {
             .key_spec
             .or(input.customer_master_key_spec)
             .unwrap_or_else(|| "SYMMETRIC_DEFAULT".into());
-        if key_spec != "SYMMETRIC_DEFAULT" && input.key_usage.is_none() {
+        if key_spec != SYMMETRIC_DEFAULT && input.key_usage.is_none() {
             return Err(KmsError::Validation(
                 "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys."
                     .into(),
             ));
         }
-        if key_spec != "SYMMETRIC_DEFAULT" {
+        let Some(kind) = KeyKind::of(&key_spec) else {
             return Err(KmsError::UnsupportedOperation(format!(
-                "KeySpec {key_spec} is not supported yet; this server offers SYMMETRIC_DEFAULT keys."
+                "KeySpec {key_spec} is not supported by this server."
             )));
-        }
-        let key_usage = input.key_usage.unwrap_or_else(|| "ENCRYPT_DECRYPT".into());
-        if key_usage != "ENCRYPT_DECRYPT" {
+        };
+        let key_usage = input.key_usage.unwrap_or_else(|| spec::ENCRYPT_DECRYPT.into());
+        if !kind.usages().contains(&key_usage.as_str()) {
             return Err(KmsError::Validation(format!(
-                "KeyUsage {key_usage} is not compatible with KeySpec SYMMETRIC_DEFAULT"
+                "KeyUsage {key_usage} is not compatible with KeySpec {key_spec}"
             )));
         }
         let origin = input.origin.unwrap_or_else(|| "AWS_KMS".into());
@@ -133,6 +161,7 @@ impl KmsService {
             }
             None => default_key_policy(caller.account_id()),
         };
+        let material = NewMaterial::generate(kind, key_spec, key_usage).await?;
         let record = self.new_record(
             key_id,
             arn,
@@ -142,6 +171,7 @@ impl KmsService {
             KeyManager::Customer,
             policy_text,
             tags,
+            material,
         )?;
         self.insert_record(&record).await?;
         Ok(KeyMetadataResponse { key_metadata: Some(record.metadata()) })
@@ -159,9 +189,10 @@ impl KmsService {
         key_manager: KeyManager,
         policy: String,
         tags: Vec<crate::wire::Tag>,
+        material: NewMaterial,
     ) -> Result<KeyRecord, KmsError> {
         let now = self.now_ms();
-        let version = self.new_version(&arn, 1, now, None)?;
+        let version = self.seal_version(&arn, 1, now, None, &material.secret)?;
         Ok(KeyRecord {
             key_id,
             arn,
@@ -169,8 +200,8 @@ impl KmsService {
             region: region.to_string(),
             creation_date: now,
             description,
-            key_usage: "ENCRYPT_DECRYPT".into(),
-            key_spec: "SYMMETRIC_DEFAULT".into(),
+            key_usage: material.usage,
+            key_spec: material.spec,
             origin: "AWS_KMS".into(),
             key_manager,
             state: KeyState::Enabled,
@@ -183,7 +214,8 @@ impl KmsService {
         })
     }
 
-    /// Fresh 256-bit material for `version`, sealed and bound to the key's ARN.
+    /// Fresh 256-bit material for `version` of a symmetric key, sealed and bound to
+    /// the key's ARN.
     pub(super) fn new_version(
         &self,
         arn: &str,
@@ -191,7 +223,18 @@ impl KmsService {
         now: i64,
         rotation_type: Option<&str>,
     ) -> Result<KeyVersion, KmsError> {
-        let material = SecretBytes::random(32);
+        self.seal_version(arn, version, now, rotation_type, &SecretBytes::random(32))
+    }
+
+    /// `material` as `version` of the key, sealed and bound to the key's ARN.
+    fn seal_version(
+        &self,
+        arn: &str,
+        version: u32,
+        now: i64,
+        rotation_type: Option<&str>,
+        material: &SecretBytes,
+    ) -> Result<KeyVersion, KmsError> {
         let sealed =
             self.keyring.seal(&KeyRecord::material_aad(arn, version), material.expose_secret())?;
         Ok(KeyVersion {

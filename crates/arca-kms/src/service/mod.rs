@@ -2,9 +2,12 @@
 //! optimistic updates and authorisation. The operations live in the sibling modules.
 
 mod aliases;
+mod asymmetric;
 mod crypto;
+mod data_key_pair;
 mod jobs;
 mod keys;
+mod mac;
 mod policy;
 mod rotation;
 mod tags;
@@ -21,6 +24,7 @@ use crate::{
     cache::{CachedKey, KeyCache, VersionMaterial},
     operation::Operation,
     record::{ALIASES, AliasRecord, KEYS, KeyRecord, KeyState, scope_prefix},
+    spec::KeyKind,
     wire::EncryptionContext,
 };
 
@@ -145,11 +149,13 @@ impl KmsService {
             .map_err(|e| KmsError::internal("decode key", e))?;
         let policy = Policy::parse_resource(&record.policy, arca_policy::MAX_KEY_POLICY_SIZE)
             .map_err(|e| KmsError::internal("stored key policy", e))?;
+        let kind = KeyKind::of(&record.key_spec)
+            .ok_or_else(|| KmsError::internal("stored key spec", &record.key_spec))?;
         let mut materials = BTreeMap::new();
         for version in &record.versions {
             let aad = KeyRecord::material_aad(&record.arn, version.version);
             let material = self.keyring.open(&aad, &version.sealed)?;
-            materials.insert(version.version, VersionMaterial::new(material)?);
+            materials.insert(version.version, VersionMaterial::load(kind, material)?);
         }
         let cached = Arc::new(CachedKey::new(record, Arc::new(policy), materials));
         self.cache.put_key(Arc::clone(&cached));

@@ -13,6 +13,7 @@ use crate::{
     operation::Operation,
     paging::{Page, decode_marker},
     record::{KeyRecord, KeyState},
+    spec::KeyKind,
     validate::{self, Validator},
     wire::Timestamp,
 };
@@ -33,14 +34,23 @@ impl KmsService {
         Ok(())
     }
 
+    /// The key is enabled (its state is checked first, as AWS does) and of the one
+    /// kind AWS rotates: symmetric encryption keys. AWS words the second refusal with
+    /// an empty message.
     fn check_rotatable(record: &KeyRecord) -> Result<(), KmsError> {
         match record.state {
-            KeyState::Enabled => Ok(()),
-            KeyState::Disabled => Err(KmsError::Disabled(format!("{} is disabled.", record.arn))),
+            KeyState::Enabled => {}
+            KeyState::Disabled => {
+                return Err(KmsError::Disabled(format!("{} is disabled.", record.arn)));
+            }
             KeyState::PendingDeletion => {
-                Err(KmsError::InvalidState(format!("{} is pending deletion.", record.arn)))
+                return Err(KmsError::InvalidState(format!("{} is pending deletion.", record.arn)));
             }
         }
+        if record.kind() != Some(KeyKind::Symmetric) {
+            return Err(KmsError::UnsupportedOperation(String::new()));
+        }
+        Ok(())
     }
 
     /// EnableKeyRotation with an optional period (90-2560 days, default 365).
