@@ -28,6 +28,7 @@ pub mod ecdsa;
 mod error;
 pub mod hkdf;
 pub mod hmac;
+pub mod key_wrap;
 pub mod password;
 pub mod random;
 pub mod rsa;

@@ -613,6 +613,59 @@ shapes! {
         /// ML_KEM.
         encapsulation_algorithm: String,
     }
+    /// GetParametersForImport input.
+    input GetParametersForImportRequest {
+        /// Key.
+        key_id: String,
+        /// RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, RSA_AES_KEY_WRAP_SHA_1, RSA_AES_KEY_WRAP_SHA_256.
+        wrapping_algorithm: String,
+        /// RSA_2048, RSA_3072 or RSA_4096.
+        wrapping_key_spec: String,
+    }
+    /// GetParametersForImport output.
+    output GetParametersForImportResponse {
+        /// Key ARN.
+        key_id: String,
+        /// The token that ImportKeyMaterial must carry.
+        import_token: Blob,
+        /// The wrapping public key, DER SubjectPublicKeyInfo.
+        public_key: Blob,
+        /// When the token and wrapping key expire (24 hours).
+        parameters_valid_to: Timestamp,
+    }
+    /// ImportKeyMaterial input.
+    input ImportKeyMaterialRequest {
+        /// Key.
+        key_id: String,
+        /// From GetParametersForImport.
+        import_token: Blob,
+        /// The wrapped key material.
+        encrypted_key_material: Blob,
+        /// When the material expires.
+        valid_to: Timestamp,
+        /// KEY_MATERIAL_EXPIRES (the default) or KEY_MATERIAL_DOES_NOT_EXPIRE.
+        expiration_model: String,
+        /// NEW_KEY_MATERIAL or EXISTING_KEY_MATERIAL.
+        import_type: String,
+        /// Description of the material.
+        key_material_description: String,
+        /// The id the material must have (re-import).
+        key_material_id: String,
+    }
+    /// ImportKeyMaterial and DeleteImportedKeyMaterial output.
+    output KeyMaterialResponse {
+        /// Key ARN.
+        key_id: String,
+        /// The material's id.
+        key_material_id: String,
+    }
+    /// DeleteImportedKeyMaterial input.
+    input DeleteImportedKeyMaterialRequest {
+        /// Key.
+        key_id: String,
+        /// Which material (default: the current one).
+        key_material_id: String,
+    }
     /// Output with no members.
     output Empty {}
     /// A key's metadata, as DescribeKey returns it.
@@ -658,6 +711,10 @@ shapes! {
         multi_region: bool,
         /// Waiting period of a pending deletion.
         pending_deletion_window_in_days: i64,
+        /// Imported material: whether it expires.
+        expiration_model: String,
+        /// Imported material: when it expires.
+        valid_to: Timestamp,
         /// Id of the current key material.
         current_key_material_id: String,
     }
@@ -696,4 +753,7 @@ pub fn decode_all_inputs(body: &[u8]) {
     attempt::<DeriveSharedSecretRequest>(body);
     attempt::<EncapsulateRequest>(body);
     attempt::<DecapsulateRequest>(body);
+    attempt::<GetParametersForImportRequest>(body);
+    attempt::<ImportKeyMaterialRequest>(body);
+    attempt::<DeleteImportedKeyMaterialRequest>(body);
 }

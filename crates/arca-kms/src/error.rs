@@ -25,6 +25,16 @@ pub enum KmsError {
     /// A MAC did not verify.
     #[error("")]
     InvalidMac,
+    /// Imported key material is not valid for the key, or not the material imported
+    /// before.
+    #[error("{0}")]
+    IncorrectKeyMaterial(String),
+    /// An import token is not one issued for this key.
+    #[error("{0}")]
+    InvalidImportToken(String),
+    /// An import token's 24 hours are over.
+    #[error("{0}")]
+    ExpiredImportToken(String),
     /// The ciphertext was made under a different key than the one the caller named.
     #[error("The key ID in the request does not identify a CMK that can perform this operation.")]
     IncorrectKey,
@@ -80,6 +90,9 @@ impl KmsError {
             KmsError::InvalidCiphertext => "InvalidCiphertextException",
             KmsError::InvalidSignature => "KMSInvalidSignatureException",
             KmsError::InvalidMac => "KMSInvalidMacException",
+            KmsError::IncorrectKeyMaterial(_) => "IncorrectKeyMaterialException",
+            KmsError::InvalidImportToken(_) => "InvalidImportTokenException",
+            KmsError::ExpiredImportToken(_) => "ExpiredImportTokenException",
             KmsError::IncorrectKey => "IncorrectKeyException",
             KmsError::InvalidKeyUsage(_) => "InvalidKeyUsageException",
             KmsError::InvalidAliasName(_) => "InvalidAliasNameException",

@@ -25,6 +25,8 @@ pub enum KeyState {
     Disabled,
     /// Waiting to be deleted.
     PendingDeletion,
+    /// An EXTERNAL key without its key material (never imported, deleted or expired).
+    PendingImport,
 }
 
 impl KeyState {
@@ -34,6 +36,7 @@ impl KeyState {
             KeyState::Enabled => "Enabled",
             KeyState::Disabled => "Disabled",
             KeyState::PendingDeletion => "PendingDeletion",
+            KeyState::PendingImport => "PendingImport",
         }
     }
 }
@@ -60,7 +63,34 @@ pub struct KeyVersion {
     pub rotation_type: Option<String>,
     /// The material sealed under the root key, bound to `ARN#version`: 32 bytes for a
     /// symmetric key, the HMAC key, or the private key (see `PrivateKey::to_private_bytes`).
-    pub sealed: SealedBytes,
+    /// `None` once imported material was deleted or expired; re-importing the same
+    /// material brings it back.
+    pub sealed: Option<SealedBytes>,
+    /// For imported material: KEY_MATERIAL_EXPIRES or KEY_MATERIAL_DOES_NOT_EXPIRE.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_model: Option<String>,
+    /// For imported material that expires: when (Unix ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<i64>,
+    /// For imported material: the caller's KeyMaterialDescription.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl KeyVersion {
+    /// A version of `material_id` made at `created`, sealed as `sealed`.
+    pub fn new(version: u32, material_id: String, created: i64, sealed: SealedBytes) -> Self {
+        Self {
+            version,
+            material_id,
+            created,
+            rotation_type: None,
+            sealed: Some(sealed),
+            expiration_model: None,
+            valid_to: None,
+            description: None,
+        }
+    }
 }
 
 /// Automatic rotation settings.
@@ -113,12 +143,22 @@ pub struct KeyRecord {
     pub rotation: Rotation,
     /// Every version of the material; the last one encrypts.
     pub versions: Vec<KeyVersion>,
+    /// Imported material waiting for RotateKeyOnDemand to make it current
+    /// (ImportType NEW_KEY_MATERIAL on a key that has material).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_import: Option<KeyVersion>,
 }
 
 impl KeyRecord {
     /// The version used to encrypt.
     pub fn current_version(&self) -> Option<&KeyVersion> {
         self.versions.last()
+    }
+
+    /// Whether the current version's material is there (imported material can be
+    /// deleted or expire).
+    pub fn has_current_material(&self) -> bool {
+        self.current_version().is_some_and(|version| version.sealed.is_some())
     }
 
     /// AAD binding sealed material to this key and version.
@@ -163,6 +203,15 @@ impl KeyRecord {
             encapsulation_algorithms: algorithms.encapsulation,
             multi_region: Some(false),
             pending_deletion_window_in_days: self.pending_window_days,
+            expiration_model: self
+                .current_version()
+                .filter(|v| v.sealed.is_some())
+                .and_then(|v| v.expiration_model.clone()),
+            valid_to: self
+                .current_version()
+                .filter(|v| v.sealed.is_some())
+                .and_then(|v| v.valid_to)
+                .map(Timestamp),
             // AWS shows the current material only for symmetric encryption keys.
             current_key_material_id: (kind == Some(KeyKind::Symmetric))
                 .then(|| self.current_version().map(|v| v.material_id.clone()))

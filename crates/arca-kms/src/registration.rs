@@ -45,6 +45,13 @@ const AUDIT_MEMBERS: &[&str] = &[
     "MacAlgorithm",
     "KeyAgreementAlgorithm",
     "EncapsulationAlgorithm",
+    "WrappingAlgorithm",
+    "WrappingKeySpec",
+    "ExpirationModel",
+    "ValidTo",
+    "ImportType",
+    "KeyMaterialId",
+    "KeyMaterialDescription",
 ];
 
 /// A table row from the authorisation table in `operation`, so the IAM action and the
@@ -60,7 +67,7 @@ const fn row(name: &'static str, operation: Operation, read_only: bool) -> Row {
 }
 
 /// Every KMS operation Arca serves.
-static OPERATIONS: [Row; 39] = [
+static OPERATIONS: [Row; 42] = [
     row("CreateKey", Operation::CreateKey, false),
     row("DescribeKey", Operation::DescribeKey, true),
     row("ListKeys", Operation::ListKeys, true),
@@ -107,6 +114,9 @@ static OPERATIONS: [Row; 39] = [
     row("DeriveSharedSecret", Operation::DeriveSharedSecret, true),
     row("Encapsulate", Operation::Encapsulate, true),
     row("Decapsulate", Operation::Decapsulate, true),
+    row("GetParametersForImport", Operation::GetParametersForImport, true),
+    row("ImportKeyMaterial", Operation::ImportKeyMaterial, false),
+    row("DeleteImportedKeyMaterial", Operation::DeleteImportedKeyMaterial, false),
 ];
 
 /// KMS as the registry sees it.
@@ -187,6 +197,9 @@ impl Service for KmsApi {
             "DeriveSharedSecret" => derive_shared_secret,
             "Encapsulate" => encapsulate,
             "Decapsulate" => decapsulate,
+            "GetParametersForImport" => get_parameters_for_import,
+            "ImportKeyMaterial" => import_key_material,
+            "DeleteImportedKeyMaterial" => delete_imported_key_material,
         })
     }
 
@@ -211,7 +224,15 @@ mod tests {
     fn every_row_names_a_kms_action() {
         for row in DESCRIPTOR.operations {
             assert!(row.action.starts_with("kms:"), "{}", row.name);
-            for secret in ["Plaintext", "Message", "Mac", "Signature", "SharedSecret"] {
+            for secret in [
+                "Plaintext",
+                "Message",
+                "Mac",
+                "Signature",
+                "SharedSecret",
+                "ImportToken",
+                "EncryptedKeyMaterial",
+            ] {
                 assert!(!row.audit_members.contains(&secret), "{} {secret}", row.name);
             }
         }

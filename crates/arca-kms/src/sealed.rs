@@ -13,11 +13,14 @@ use crate::{KmsService, record::KEYS};
 #[derive(Deserialize)]
 struct SealedVersions {
     versions: Vec<SealedVersion>,
+    #[serde(default)]
+    pending_import: Option<SealedVersion>,
 }
 
+/// Deleted imported material has no sealed bytes, and nothing to count.
 #[derive(Deserialize)]
 struct SealedVersion {
-    sealed: SealedBytes,
+    sealed: Option<SealedBytes>,
 }
 
 /// Keys read from the store per page while counting.
@@ -49,8 +52,9 @@ async fn count_key_versions(store: &dyn arca_store::Store) -> Result<BTreeMap<u3
         start_after = Some(last.key.clone());
         for stored in page {
             let record: SealedVersions = serde_json::from_slice(&stored.value)?;
-            for version in record.versions {
-                *counts.entry(version.sealed.root_version().unwrap_or(0)).or_insert(0) += 1;
+            let sealed = record.versions.into_iter().chain(record.pending_import);
+            for sealed in sealed.filter_map(|version| version.sealed) {
+                *counts.entry(sealed.root_version().unwrap_or(0)).or_insert(0) += 1;
             }
         }
     }

@@ -644,13 +644,13 @@ mod tests {
             policy: crate::default_key_policy("111122223333"),
             tags: Vec::new(),
             rotation: Rotation::default(),
-            versions: vec![KeyVersion {
-                version: 1,
-                material_id: "00".repeat(32),
-                created: 0,
-                rotation_type: None,
-                sealed: SealedBytes::from_vec(Vec::new()),
-            }],
+            versions: vec![KeyVersion::new(
+                1,
+                "00".repeat(32),
+                0,
+                SealedBytes::from_vec(Vec::new()),
+            )],
+            pending_import: None,
         };
         let policy =
             Policy::parse_resource(&record.policy, arca_policy::MAX_KEY_POLICY_SIZE).unwrap();

@@ -1,10 +1,14 @@
-//! Background jobs of the KMS service: deleting keys whose waiting period ended and
-//! rotating keys whose rotation is due. Jobs are claimed from the store, so on several
+//! Background jobs of the KMS service: deleting keys whose waiting period ended,
+//! rotating keys whose rotation is due, and retiring import tokens and expired
+//! imported material. Jobs are claimed from the store, so on several
 //! nodes each runs once.
 
 use arca_store::{Job, Precondition, Write};
 
-use super::KmsService;
+use super::{
+    KmsService,
+    import::{MATERIAL_EXPIRY_JOB, TOKEN_EXPIRY_JOB},
+};
 use crate::{
     KmsError,
     record::{ACCOUNT_KEYS, ALIASES, AliasRecord, KEYS, KeyRecord, KeyState, scope_prefix},
@@ -16,17 +20,20 @@ pub const DELETE_JOB: &str = "kms.delete";
 pub const ROTATE_JOB: &str = "kms.rotate";
 
 /// The job kinds KMS registers with the platform's job runner.
-pub const JOB_KINDS: &[&str] = &[DELETE_JOB, ROTATE_JOB];
+pub const JOB_KINDS: &[&str] = &[DELETE_JOB, ROTATE_JOB, TOKEN_EXPIRY_JOB, MATERIAL_EXPIRY_JOB];
 
 impl KmsService {
     /// Runs one claimed KMS job and finishes it; on an error the job stays, and runs
     /// again once its lease ends. The platform's runner claims only [`JOB_KINDS`] for
     /// this service.
     pub async fn run_job(&self, job: &Job) -> Result<(), KmsError> {
+        // The payload names what the job is about: a key id for most kinds.
         let key_id = String::from_utf8_lossy(&job.payload).to_string();
         match job.kind.as_str() {
             DELETE_JOB => self.delete_if_due(&key_id).await?,
             ROTATE_JOB => self.rotate_if_due(&key_id).await?,
+            TOKEN_EXPIRY_JOB => self.expire_import_token(&key_id).await?,
+            MATERIAL_EXPIRY_JOB => self.expire_material(&key_id).await?,
             other => {
                 return Err(KmsError::internal("run job", format!("not a KMS job kind: {other}")));
             }

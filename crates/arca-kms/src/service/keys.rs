@@ -26,11 +26,12 @@ use crate::{
 
 const DAY_MS: i64 = 86_400_000;
 
-/// The spec, usage and first material of a key being made.
+/// The spec, usage and first material of a key being made; no material for a key of
+/// EXTERNAL origin, whose material the caller imports.
 pub(super) struct NewMaterial {
     spec: String,
     usage: String,
-    secret: SecretBytes,
+    secret: Option<SecretBytes>,
 }
 
 impl NewMaterial {
@@ -39,8 +40,13 @@ impl NewMaterial {
         Self {
             spec: SYMMETRIC_DEFAULT.into(),
             usage: spec::ENCRYPT_DECRYPT.into(),
-            secret: SecretBytes::random(32),
+            secret: Some(SecretBytes::random(32)),
         }
+    }
+
+    /// A key of EXTERNAL origin, pending import.
+    fn external(spec: String, usage: String) -> Self {
+        Self { spec, usage, secret: None }
     }
 
     /// Fresh material of any kind; key pairs are generated on the blocking pool (an
@@ -57,7 +63,7 @@ impl NewMaterial {
             .await
             .map_err(|e| KmsError::internal("generate task", e))??,
         };
-        Ok(Self { spec, usage, secret })
+        Ok(Self { spec, usage, secret: Some(secret) })
     }
 }
 
@@ -130,7 +136,7 @@ impl KmsService {
             )));
         }
         let origin = input.origin.unwrap_or_else(|| "AWS_KMS".into());
-        if origin != "AWS_KMS" {
+        if origin != "AWS_KMS" && origin != "EXTERNAL" {
             return Err(KmsError::UnsupportedOperation(format!(
                 "Origin {origin} is not supported yet."
             )));
@@ -161,7 +167,11 @@ impl KmsService {
             }
             None => default_key_policy(caller.account_id()),
         };
-        let material = NewMaterial::generate(kind, key_spec, key_usage).await?;
+        let material = if origin == "EXTERNAL" {
+            NewMaterial::external(key_spec, key_usage)
+        } else {
+            NewMaterial::generate(kind, key_spec, key_usage).await?
+        };
         let record = self.new_record(
             key_id,
             arn,
@@ -192,7 +202,14 @@ impl KmsService {
         material: NewMaterial,
     ) -> Result<KeyRecord, KmsError> {
         let now = self.now_ms();
-        let version = self.seal_version(&arn, 1, now, None, &material.secret)?;
+        let versions = match &material.secret {
+            Some(secret) => vec![self.seal_version(&arn, 1, now, None, secret)?],
+            None => Vec::new(),
+        };
+        let (origin, state) = match material.secret {
+            Some(_) => ("AWS_KMS", KeyState::Enabled),
+            None => ("EXTERNAL", KeyState::PendingImport),
+        };
         Ok(KeyRecord {
             key_id,
             arn,
@@ -202,15 +219,16 @@ impl KmsService {
             description,
             key_usage: material.usage,
             key_spec: material.spec,
-            origin: "AWS_KMS".into(),
+            origin: origin.into(),
             key_manager,
-            state: KeyState::Enabled,
+            state,
             deletion_date: None,
             pending_window_days: None,
             policy,
             tags,
             rotation: Rotation { enabled: false, period_days: 365, next_rotation: None },
-            versions: vec![version],
+            versions,
+            pending_import: None,
         })
     }
 
@@ -237,13 +255,10 @@ impl KmsService {
     ) -> Result<KeyVersion, KmsError> {
         let sealed =
             self.keyring.seal(&KeyRecord::material_aad(arn, version), material.expose_secret())?;
-        Ok(KeyVersion {
-            version,
-            material_id: hex::encode(arca_crypto::random::bytes(32)),
-            created: now,
-            rotation_type: rotation_type.map(str::to_string),
-            sealed,
-        })
+        let mut sealed_version =
+            KeyVersion::new(version, hex::encode(arca_crypto::random::bytes(32)), now, sealed);
+        sealed_version.rotation_type = rotation_type.map(str::to_string);
+        Ok(sealed_version)
     }
 
     pub(super) async fn insert_record(&self, record: &KeyRecord) -> Result<(), KmsError> {
@@ -385,6 +400,9 @@ impl KmsService {
         Self::check_customer_managed(&key.record)?;
         self.update_key(&key.record.key_id, |record, _| {
             Self::check_not_pending_deletion(record)?;
+            if record.state == KeyState::PendingImport {
+                return Err(KmsError::InvalidState(format!("{} is pending import.", record.arn)));
+            }
             record.state = if enable { KeyState::Enabled } else { KeyState::Disabled };
             Ok(Vec::new())
         })
@@ -458,7 +476,12 @@ impl KmsService {
                         record.arn
                     )));
                 }
-                record.state = KeyState::Disabled;
+                // A key without usable material goes back to waiting for its import.
+                record.state = if record.has_current_material() {
+                    KeyState::Disabled
+                } else {
+                    KeyState::PendingImport
+                };
                 record.deletion_date = None;
                 record.pending_window_days = None;
                 Ok(Vec::new())

@@ -5,6 +5,7 @@ mod aliases;
 mod asymmetric;
 mod crypto;
 mod data_key_pair;
+mod import;
 mod jobs;
 mod keys;
 mod mac;
@@ -152,9 +153,11 @@ impl KmsService {
         let kind = KeyKind::of(&record.key_spec)
             .ok_or_else(|| KmsError::internal("stored key spec", &record.key_spec))?;
         let mut materials = BTreeMap::new();
-        for version in &record.versions {
+        // Deleted or expired imported material has nothing to open.
+        for version in record.versions.iter().filter(|v| v.sealed.is_some()) {
+            let Some(sealed) = &version.sealed else { continue };
             let aad = KeyRecord::material_aad(&record.arn, version.version);
-            let material = self.keyring.open(&aad, &version.sealed)?;
+            let material = self.keyring.open(&aad, sealed)?;
             materials.insert(version.version, VersionMaterial::load(kind, material)?);
         }
         let cached = Arc::new(CachedKey::new(record, Arc::new(policy), materials));
@@ -392,6 +395,9 @@ impl KmsService {
             KeyState::PendingDeletion => {
                 Err(KmsError::InvalidState(format!("{} is pending deletion.", record.arn)))
             }
+            KeyState::PendingImport => {
+                Err(KmsError::InvalidState(format!("{} is pending import.", record.arn)))
+            }
         }
     }
 
@@ -412,11 +418,14 @@ impl KmsService {
             for stored in page {
                 let keyring = &self.keyring;
                 self.update_key(&stored.key, |record, _| {
-                    for version in &mut record.versions {
-                        if keyring.needs_rewrap(&version.sealed) {
-                            let aad = KeyRecord::material_aad(&record.arn, version.version);
-                            let material = keyring.open(&aad, &version.sealed)?;
-                            version.sealed = keyring.seal(&aad, material.expose_secret())?;
+                    let arn = record.arn.clone();
+                    for version in record.versions.iter_mut().chain(record.pending_import.as_mut())
+                    {
+                        let Some(sealed) = &version.sealed else { continue };
+                        if keyring.needs_rewrap(sealed) {
+                            let aad = KeyRecord::material_aad(&arn, version.version);
+                            let material = keyring.open(&aad, sealed)?;
+                            version.sealed = Some(keyring.seal(&aad, material.expose_secret())?);
                             rewrapped += 1;
                         }
                     }

@@ -12,7 +12,7 @@ use crate::{
     },
     operation::Operation,
     paging::{Page, decode_marker},
-    record::{KeyRecord, KeyState},
+    record::KeyRecord,
     spec::KeyKind,
     validate::{self, Validator},
     wire::Timestamp,
@@ -38,15 +38,7 @@ impl KmsService {
     /// kind AWS rotates: symmetric encryption keys. AWS words the second refusal with
     /// an empty message.
     fn check_rotatable(record: &KeyRecord) -> Result<(), KmsError> {
-        match record.state {
-            KeyState::Enabled => {}
-            KeyState::Disabled => {
-                return Err(KmsError::Disabled(format!("{} is disabled.", record.arn)));
-            }
-            KeyState::PendingDeletion => {
-                return Err(KmsError::InvalidState(format!("{} is pending deletion.", record.arn)));
-            }
-        }
+        Self::check_usable(record)?;
         if record.kind() != Some(KeyKind::Symmetric) {
             return Err(KmsError::UnsupportedOperation(String::new()));
         }
@@ -76,6 +68,10 @@ impl KmsService {
         let record = self
             .update_key(&key.record.key_id, |record, now| {
                 Self::check_rotatable(record)?;
+                // Imported material rotates only on demand, with new imported material.
+                if record.origin != "AWS_KMS" {
+                    return Err(KmsError::UnsupportedOperation(String::new()));
+                }
                 record.rotation.enabled = true;
                 record.rotation.period_days = period;
                 record.rotation.next_rotation = Some(now + period * DAY_MS);
@@ -155,7 +151,20 @@ impl KmsService {
                     )));
                 }
                 let next = record.versions.last().map_or(1, |v| v.version + 1);
-                let version = self.new_version(&record.arn, next, now, Some(rotation_type))?;
+                let version = if record.origin == "EXTERNAL" {
+                    // An imported key rotates to material imported for it beforehand.
+                    let Some(mut pending) = record.pending_import.take() else {
+                        return Err(KmsError::InvalidState(format!(
+                            "No available key material pending rotation for the key: {}.",
+                            record.arn
+                        )));
+                    };
+                    pending.rotation_type = Some(rotation_type.to_string());
+                    pending.created = now;
+                    pending
+                } else {
+                    self.new_version(&record.arn, next, now, Some(rotation_type))?
+                };
                 record.versions.push(version);
                 if automatic {
                     record.rotation.next_rotation = Some(now + record.rotation.period_days * DAY_MS);
