@@ -183,6 +183,18 @@ impl Caller {
     /// is [`CrossAccount::SameAccountOnly`] is refused to callers of other accounts
     /// before any policy is read.
     pub fn authorize(&self, access: &Access<'_>) -> Result<(), AccessDenied> {
+        self.authorize_with_grant(access, || false)
+    }
+
+    /// [`Caller::authorize`] with one more way in: the resource's own grants (KMS
+    /// grants). When no policy allows the request and none denies it, `granted` is
+    /// asked whether a grant does; an explicit deny in any policy still wins, and a
+    /// decision cut short by the work limit stays a denial.
+    pub fn authorize_with_grant(
+        &self,
+        access: &Access<'_>,
+        granted: impl FnOnce() -> bool,
+    ) -> Result<(), AccessDenied> {
         if let Some(operation) = access.action.strip_prefix(DEPLOYMENT_ACTION_PREFIX) {
             // Administration of the deployment itself (accounts, the root key, the test
             // clock) belongs to the bootstrap account's root principal alone: no policy
@@ -230,6 +242,7 @@ impl Caller {
         let identity: Vec<&Policy> = self.identity_policies.iter().collect();
         match evaluate(&context, &identity, access.resource_policy, access.mode) {
             Decision::Allow { .. } => Ok(()),
+            Decision::ImplicitDeny if granted() => Ok(()),
             decision => Err(AccessDenied::new(self.denial_message(access, &decision))),
         }
     }
@@ -334,6 +347,49 @@ mod tests {
         let mut bootstrap = root_of("111111111111", Vec::new());
         bootstrap.is_bootstrap_admin = true;
         bootstrap.authorize(&access("arca:RotateRootKey")).unwrap();
+    }
+
+    /// A grant lets in what no policy allows, never what a policy denies, and never
+    /// an operation kept within the account.
+    #[test]
+    fn a_grant_allows_only_where_no_policy_denies() {
+        let key_policy = |statements: &str| {
+            Policy::parse_resource(
+                &format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#),
+                32_768,
+            )
+            .unwrap()
+        };
+        let silent = key_policy(
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:DescribeKey","Resource":"*"}"#,
+        );
+        let denying = key_policy(
+            r#"{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*"}"#,
+        );
+        let access = |policy, cross_account| Access {
+            action: "kms:Decrypt",
+            resource: KEY,
+            resource_account: "111111111111",
+            resource_policy: Some(policy),
+            mode: ResourceMode::KeyPolicy,
+            cross_account,
+            context: Vec::new(),
+        };
+        let mut user = root_of("222222222222", Vec::new());
+        user.is_account_root = false;
+        user.principal_arn = "arn:aws:iam::222222222222:user/grantee".into();
+        assert!(user.authorize(&access(&silent, CrossAccount::Allowed)).is_err());
+        user.authorize_with_grant(&access(&silent, CrossAccount::Allowed), || true).unwrap();
+        assert!(
+            user.authorize_with_grant(&access(&silent, CrossAccount::Allowed), || false).is_err()
+        );
+        assert!(
+            user.authorize_with_grant(&access(&denying, CrossAccount::Allowed), || true).is_err()
+        );
+        assert!(
+            user.authorize_with_grant(&access(&silent, CrossAccount::SameAccountOnly), || true)
+                .is_err()
+        );
     }
 
     fn key_policy_granting_b() -> Policy {

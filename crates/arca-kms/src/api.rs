@@ -666,6 +666,121 @@ shapes! {
         /// Which material (default: the current one).
         key_material_id: String,
     }
+    /// CreateGrant input.
+    input CreateGrantRequest {
+        /// Key.
+        key_id: String,
+        /// Who may use the grant.
+        grantee_principal: String,
+        /// Who may retire it.
+        retiring_principal: String,
+        /// The operations it allows.
+        operations: Vec<String>,
+        /// Encryption context constraints.
+        constraints: GrantConstraints,
+        /// Grant tokens.
+        grant_tokens: Vec<String>,
+        /// Name (idempotency).
+        name: String,
+        /// Check permissions only.
+        dry_run: bool,
+        /// Service principal grantee (not offered).
+        grantee_service_principal: String,
+        /// Service principal that may retire (not offered).
+        retiring_service_principal: String,
+    }
+    /// Encryption context constraints of a grant.
+    output GrantConstraints {
+        /// Pairs the request's context must include.
+        encryption_context_subset: EncryptionContext,
+        /// The request's context, exactly.
+        encryption_context_equals: EncryptionContext,
+        /// Source ARN constraint (service principals only).
+        source_arn: String,
+    }
+    /// CreateGrant output.
+    output CreateGrantResponse {
+        /// Token that names the grant.
+        grant_token: String,
+        /// Grant id.
+        grant_id: String,
+    }
+    /// ListGrants input.
+    input ListGrantsRequest {
+        /// Page size.
+        limit: i64,
+        /// Paging marker.
+        marker: String,
+        /// Key.
+        key_id: String,
+        /// Only this grant.
+        grant_id: String,
+        /// Only grants to this principal.
+        grantee_principal: String,
+        /// Only grants to this service principal.
+        grantee_service_principal: String,
+    }
+    /// ListRetirableGrants input.
+    input ListRetirableGrantsRequest {
+        /// Page size.
+        limit: i64,
+        /// Paging marker.
+        marker: String,
+        /// The retiring principal.
+        retiring_principal: String,
+        /// The retiring service principal.
+        retiring_service_principal: String,
+    }
+    /// ListGrants and ListRetirableGrants output.
+    output ListGrantsResponse {
+        /// Grants.
+        grants: Vec<GrantListEntry>,
+        /// Marker for the next page.
+        next_marker: String,
+        /// Whether more pages follow.
+        truncated: bool,
+    }
+    /// One grant.
+    output GrantListEntry {
+        /// Key ARN.
+        key_id: String,
+        /// Grant id.
+        grant_id: String,
+        /// Name.
+        name: String,
+        /// Created.
+        creation_date: Timestamp,
+        /// Grantee.
+        grantee_principal: String,
+        /// Retiring principal.
+        retiring_principal: String,
+        /// The creator's account.
+        issuing_account: String,
+        /// Operations.
+        operations: Vec<String>,
+        /// Constraints.
+        constraints: GrantConstraints,
+    }
+    /// RetireGrant input.
+    input RetireGrantRequest {
+        /// Token naming the grant.
+        grant_token: String,
+        /// Key (with GrantId).
+        key_id: String,
+        /// Grant id (with KeyId).
+        grant_id: String,
+        /// Check permissions only.
+        dry_run: bool,
+    }
+    /// RevokeGrant input.
+    input RevokeGrantRequest {
+        /// Key.
+        key_id: String,
+        /// Grant id.
+        grant_id: String,
+        /// Check permissions only.
+        dry_run: bool,
+    }
     /// Output with no members.
     output Empty {}
     /// A key's metadata, as DescribeKey returns it.
@@ -756,4 +871,9 @@ pub fn decode_all_inputs(body: &[u8]) {
     attempt::<GetParametersForImportRequest>(body);
     attempt::<ImportKeyMaterialRequest>(body);
     attempt::<DeleteImportedKeyMaterialRequest>(body);
+    attempt::<CreateGrantRequest>(body);
+    attempt::<ListGrantsRequest>(body);
+    attempt::<ListRetirableGrantsRequest>(body);
+    attempt::<RetireGrantRequest>(body);
+    attempt::<RevokeGrantRequest>(body);
 }

@@ -17,7 +17,11 @@ use std::{
 use arca_crypto::{SecretBytes, aead::AesGcmKey, asymmetric::PrivateKey};
 use arca_policy::Policy;
 
-use crate::{KmsConfig, KmsError, blob, record::KeyRecord, spec::KeyKind};
+use crate::{
+    KmsConfig, KmsError, blob,
+    record::{GrantRecord, KeyRecord},
+    spec::KeyKind,
+};
 
 /// One key version's material, unwrapped, in the form its key spec uses.
 pub enum VersionMaterial {
@@ -110,6 +114,9 @@ pub struct CachedKey {
     pub policy: Arc<Policy>,
     /// Unwrapped material per key version (zeroized on drop).
     pub materials: BTreeMap<u32, VersionMaterial>,
+    /// The key's grants (a grant write also rewrites the key record, so the change
+    /// feed drops this entry with them).
+    pub grants: Vec<GrantRecord>,
     loaded: Instant,
 }
 
@@ -120,7 +127,13 @@ impl CachedKey {
         policy: Arc<Policy>,
         materials: BTreeMap<u32, VersionMaterial>,
     ) -> Self {
-        Self { record, policy, materials, loaded: Instant::now() }
+        Self { record, policy, materials, grants: Vec::new(), loaded: Instant::now() }
+    }
+
+    /// The key with its grants.
+    pub(crate) fn with_grants(mut self, grants: Vec<GrantRecord>) -> Self {
+        self.grants = grants;
+        self
     }
 }
 

@@ -35,6 +35,12 @@ pub enum KmsError {
     /// An import token's 24 hours are over.
     #[error("{0}")]
     ExpiredImportToken(String),
+    /// A grant token is not one this service issued.
+    #[error("{0}")]
+    InvalidGrantToken(String),
+    /// A grant id names no grant of the key.
+    #[error("{0}")]
+    InvalidGrantId(String),
     /// The ciphertext was made under a different key than the one the caller named.
     #[error("The key ID in the request does not identify a CMK that can perform this operation.")]
     IncorrectKey,
@@ -91,6 +97,8 @@ impl KmsError {
             KmsError::InvalidSignature => "KMSInvalidSignatureException",
             KmsError::InvalidMac => "KMSInvalidMacException",
             KmsError::IncorrectKeyMaterial(_) => "IncorrectKeyMaterialException",
+            KmsError::InvalidGrantToken(_) => "InvalidGrantTokenException",
+            KmsError::InvalidGrantId(_) => "InvalidGrantIdException",
             KmsError::InvalidImportToken(_) => "InvalidImportTokenException",
             KmsError::ExpiredImportToken(_) => "ExpiredImportTokenException",
             KmsError::IncorrectKey => "IncorrectKeyException",

@@ -220,6 +220,36 @@ impl KeyRecord {
     }
 }
 
+/// Store table of grants, keyed by `KEYID/GRANTID`.
+pub const GRANTS: &str = "kms.grants";
+/// Store table indexing grants by retiring principal: `PRINCIPAL|KEYID/GRANTID`.
+pub const RETIRABLE_GRANTS: &str = "kms.retirable-grants";
+
+/// A stored grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRecord {
+    /// 64 hex digits.
+    pub grant_id: String,
+    /// The key's id.
+    pub key_id: String,
+    /// The caller's name for it (CreateGrant is idempotent per name).
+    pub name: Option<String>,
+    /// Created (Unix ms).
+    pub creation_date: i64,
+    /// Who may use it.
+    pub grantee_principal: String,
+    /// Who may retire it.
+    pub retiring_principal: Option<String>,
+    /// `arn:aws:iam::ACCOUNT:root` of the creator's account.
+    pub issuing_account: String,
+    /// The operations it allows.
+    pub operations: Vec<String>,
+    /// Encryption context the request must carry exactly.
+    pub context_equals: Option<std::collections::BTreeMap<String, String>>,
+    /// Encryption context pairs the request must include.
+    pub context_subset: Option<std::collections::BTreeMap<String, String>>,
+}
+
 /// A stored alias.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AliasRecord {

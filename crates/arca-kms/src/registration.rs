@@ -52,6 +52,12 @@ const AUDIT_MEMBERS: &[&str] = &[
     "ImportType",
     "KeyMaterialId",
     "KeyMaterialDescription",
+    "GranteePrincipal",
+    "RetiringPrincipal",
+    "Operations",
+    "Constraints",
+    "Name",
+    "GrantId",
 ];
 
 /// A table row from the authorisation table in `operation`, so the IAM action and the
@@ -67,7 +73,7 @@ const fn row(name: &'static str, operation: Operation, read_only: bool) -> Row {
 }
 
 /// Every KMS operation Arca serves.
-static OPERATIONS: [Row; 42] = [
+static OPERATIONS: [Row; 47] = [
     row("CreateKey", Operation::CreateKey, false),
     row("DescribeKey", Operation::DescribeKey, true),
     row("ListKeys", Operation::ListKeys, true),
@@ -117,6 +123,11 @@ static OPERATIONS: [Row; 42] = [
     row("GetParametersForImport", Operation::GetParametersForImport, true),
     row("ImportKeyMaterial", Operation::ImportKeyMaterial, false),
     row("DeleteImportedKeyMaterial", Operation::DeleteImportedKeyMaterial, false),
+    row("CreateGrant", Operation::CreateGrant, false),
+    row("ListGrants", Operation::ListGrants, true),
+    row("ListRetirableGrants", Operation::ListRetirableGrants, true),
+    row("RetireGrant", Operation::RetireGrant, false),
+    row("RevokeGrant", Operation::RevokeGrant, false),
 ];
 
 /// KMS as the registry sees it.
@@ -200,6 +211,11 @@ impl Service for KmsApi {
             "GetParametersForImport" => get_parameters_for_import,
             "ImportKeyMaterial" => import_key_material,
             "DeleteImportedKeyMaterial" => delete_imported_key_material,
+            "CreateGrant" => create_grant,
+            "ListGrants" => list_grants,
+            "ListRetirableGrants" => list_retirable_grants,
+            "RetireGrant" => retire_grant,
+            "RevokeGrant" => revoke_grant,
         })
     }
 

@@ -5,6 +5,7 @@ mod aliases;
 mod asymmetric;
 mod crypto;
 mod data_key_pair;
+mod grants;
 mod import;
 mod jobs;
 mod keys;
@@ -160,7 +161,9 @@ impl KmsService {
             let material = self.keyring.open(&aad, sealed)?;
             materials.insert(version.version, VersionMaterial::load(kind, material)?);
         }
-        let cached = Arc::new(CachedKey::new(record, Arc::new(policy), materials));
+        let grants = grants::load(self.store.as_ref(), &record.key_id).await?;
+        let cached =
+            Arc::new(CachedKey::new(record, Arc::new(policy), materials).with_grants(grants));
         self.cache.put_key(Arc::clone(&cached));
         Ok(Some(cached))
     }
@@ -292,7 +295,8 @@ impl KmsService {
     }
 
     /// Checks that `caller` may perform `operation` on `key` under its key policy and
-    /// the caller's IAM policies, with the KMS condition keys of the request.
+    /// the caller's IAM policies and the key's grants, with the KMS condition keys of the
+    /// request.
     fn authorize(
         &self,
         caller: &Caller,
@@ -300,27 +304,45 @@ impl KmsService {
         operation: Operation,
         context: Option<&EncryptionContext>,
     ) -> Result<(), KmsError> {
-        Self::authorize_against(
-            caller,
-            &key.record.arn,
-            &key.record.account_id,
-            &key.policy,
-            operation,
-            context,
-        )
+        self.authorize_with(caller, key, operation, context, Vec::new(), || {
+            grants::allow(&key.grants, caller, operation, context)
+        })
     }
 
-    /// [`Self::authorize`] against a key policy and resource given apart.
-    fn authorize_against(
+    /// [`Self::authorize`] with more condition keys and the caller's own test of the
+    /// key's grants (CreateGrant limits what a grant lets its grantee grant).
+    fn authorize_with(
+        &self,
         caller: &Caller,
-        resource: &str,
-        resource_account: &str,
-        key_policy: &Policy,
+        key: &CachedKey,
         operation: Operation,
         context: Option<&EncryptionContext>,
+        extra_keys: Vec<(String, Vec<String>)>,
+        granted: impl FnOnce() -> bool,
     ) -> Result<(), KmsError> {
-        let mut keys: Vec<(String, Vec<String>)> =
-            vec![("kms:CallerAccount".into(), vec![caller.account_id().to_string()])];
+        let keys = Self::condition_keys(caller, context, extra_keys);
+        caller.authorize_with_grant(
+            &Access {
+                action: operation.action(),
+                resource: &key.record.arn,
+                resource_account: &key.record.account_id,
+                resource_policy: Some(&key.policy),
+                mode: ResourceMode::KeyPolicy,
+                cross_account: operation.cross_account(),
+                context: keys,
+            },
+            granted,
+        )?;
+        Ok(())
+    }
+
+    /// The KMS condition keys of a request.
+    fn condition_keys(
+        caller: &Caller,
+        context: Option<&EncryptionContext>,
+        mut keys: Vec<(String, Vec<String>)>,
+    ) -> Vec<(String, Vec<String>)> {
+        keys.push(("kms:CallerAccount".into(), vec![caller.account_id().to_string()]));
         if let Some(service) = caller.via_service() {
             keys.push(("kms:ViaService".into(), vec![service.to_string()]));
         }
@@ -330,6 +352,19 @@ impl KmsService {
                 keys.push((format!("kms:EncryptionContext:{name}"), vec![value.clone()]));
             }
         }
+        keys
+    }
+
+    /// Authorisation against a key policy and resource given apart (a key that does not
+    /// exist yet, so without grants).
+    fn authorize_against(
+        caller: &Caller,
+        resource: &str,
+        resource_account: &str,
+        key_policy: &Policy,
+        operation: Operation,
+        context: Option<&EncryptionContext>,
+    ) -> Result<(), KmsError> {
         caller.authorize(&Access {
             action: operation.action(),
             resource,
@@ -337,7 +372,7 @@ impl KmsService {
             resource_policy: Some(key_policy),
             mode: ResourceMode::KeyPolicy,
             cross_account: operation.cross_account(),
-            context: keys,
+            context: Self::condition_keys(caller, context, Vec::new()),
         })?;
         Ok(())
     }
