@@ -781,6 +781,53 @@ shapes! {
         /// Check permissions only.
         dry_run: bool,
     }
+    /// A multi-Region key set, as DescribeKey shows it.
+    output MultiRegionConfiguration {
+        /// PRIMARY or REPLICA.
+        multi_region_key_type: String,
+        /// The primary key.
+        primary_key: MultiRegionKey,
+        /// The replicas.
+        replica_keys: Vec<MultiRegionKey>,
+    }
+    /// One member of a multi-Region set.
+    output MultiRegionKey {
+        /// Its ARN.
+        arn: String,
+        /// Its region.
+        region: String,
+    }
+    /// ReplicateKey input.
+    input ReplicateKeyRequest {
+        /// The primary key.
+        key_id: String,
+        /// Where the replica goes.
+        replica_region: String,
+        /// The replica's key policy (default: the default key policy).
+        policy: String,
+        /// Skip the lockout safety check.
+        bypass_policy_lockout_safety_check: bool,
+        /// The replica's description.
+        description: String,
+        /// The replica's tags.
+        tags: Vec<Tag>,
+    }
+    /// ReplicateKey output.
+    output ReplicateKeyResponse {
+        /// The replica's metadata.
+        replica_key_metadata: KeyMetadata,
+        /// The replica's key policy.
+        replica_policy: String,
+        /// The replica's tags.
+        replica_tags: Vec<Tag>,
+    }
+    /// UpdatePrimaryRegion input.
+    input UpdatePrimaryRegionRequest {
+        /// The current primary key.
+        key_id: String,
+        /// The region of the replica that becomes primary.
+        primary_region: String,
+    }
     /// Output with no members.
     output Empty {}
     /// A key's metadata, as DescribeKey returns it.
@@ -824,6 +871,8 @@ shapes! {
         encapsulation_algorithms: Vec<String>,
         /// Multi-Region.
         multi_region: bool,
+        /// The multi-Region set.
+        multi_region_configuration: MultiRegionConfiguration,
         /// Waiting period of a pending deletion.
         pending_deletion_window_in_days: i64,
         /// Imported material: whether it expires.
@@ -876,4 +925,6 @@ pub fn decode_all_inputs(body: &[u8]) {
     attempt::<ListRetirableGrantsRequest>(body);
     attempt::<RetireGrantRequest>(body);
     attempt::<RevokeGrantRequest>(body);
+    attempt::<ReplicateKeyRequest>(body);
+    attempt::<UpdatePrimaryRegionRequest>(body);
 }

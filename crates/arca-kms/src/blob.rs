@@ -162,9 +162,45 @@ fn put_field(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
+/// The 16 bytes a key id takes in a blob: its UUID, or for a multi-Region key the
+/// 128 bits of its `mrk-` id. Arca makes those as UUID version 8 and ordinary key ids
+/// as version 4, so [`key_id_of`] tells them apart.
+pub fn key_uuid(key_id: &str) -> Option<Uuid> {
+    match key_id.strip_prefix("mrk-") {
+        Some(hex_id) => Uuid::from_slice(&hex::decode(hex_id).ok()?).ok(),
+        None => Uuid::parse_str(key_id).ok(),
+    }
+}
+
+/// The key id a blob's 16 bytes name.
+pub fn key_id_of(id: Uuid) -> String {
+    if id.get_version_num() == 8 {
+        format!("mrk-{}", id.simple())
+    } else {
+        id.hyphenated().to_string()
+    }
+}
+
+/// A fresh multi-Region key id: `mrk-` and 32 hex digits, shaped as a UUID version 8.
+pub fn new_multi_region_id() -> String {
+    let mut bytes = [0u8; 16];
+    arca_crypto::random::fill(&mut bytes);
+    format!("mrk-{}", uuid::Builder::from_custom_bytes(bytes).into_uuid().simple())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn multi_region_ids_round_trip_through_blobs_apart_from_uuids() {
+        let mrk = new_multi_region_id();
+        assert_eq!(mrk.len(), 36);
+        assert_eq!(key_id_of(key_uuid(&mrk).unwrap()), mrk);
+        let plain = "1234abcd-12ab-44cd-96ef-1234567890ab";
+        assert_eq!(key_id_of(key_uuid(plain).unwrap()), plain);
+        assert_eq!(key_uuid("mrk-zz"), None);
+    }
 
     #[test]
     fn parses_what_it_writes() {

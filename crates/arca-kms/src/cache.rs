@@ -167,7 +167,7 @@ impl KeyCache {
     /// Caches a key.
     pub fn put_key(&self, key: Arc<CachedKey>) {
         let mut keys = self.keys.write().unwrap_or_else(|p| p.into_inner());
-        keys.insert(key.record.key_id.clone(), key);
+        keys.insert(key.record.store_key(), key);
     }
 
     /// Drops a key (its record changed).

@@ -56,6 +56,7 @@ pub(crate) enum Operation {
     ReEncryptFrom,
     /// The destination half of ReEncrypt.
     ReEncryptTo,
+    ReplicateKey,
     RetireGrant,
     RevokeGrant,
     RotateKeyOnDemand,
@@ -65,6 +66,7 @@ pub(crate) enum Operation {
     UntagResource,
     UpdateAlias,
     UpdateKeyDescription,
+    UpdatePrimaryRegion,
     Verify,
     VerifyMac,
 }
@@ -132,6 +134,7 @@ impl Operation {
             Self::PutKeyPolicy => ("kms:PutKeyPolicy", No),
             Self::ReEncryptFrom => ("kms:ReEncryptFrom", Yes),
             Self::ReEncryptTo => ("kms:ReEncryptTo", Yes),
+            Self::ReplicateKey => ("kms:ReplicateKey", No),
             Self::RetireGrant => ("kms:RetireGrant", Yes),
             Self::RevokeGrant => ("kms:RevokeGrant", Yes),
             Self::RotateKeyOnDemand => ("kms:RotateKeyOnDemand", No),
@@ -141,6 +144,7 @@ impl Operation {
             Self::UntagResource => ("kms:UntagResource", No),
             Self::UpdateAlias => ("kms:UpdateAlias", No),
             Self::UpdateKeyDescription => ("kms:UpdateKeyDescription", No),
+            Self::UpdatePrimaryRegion => ("kms:UpdatePrimaryRegion", No),
             Self::Verify => ("kms:Verify", Yes),
             Self::VerifyMac => ("kms:VerifyMac", Yes),
         }
@@ -192,6 +196,7 @@ mod tests {
             O::PutKeyPolicy,
             O::ReEncryptFrom,
             O::ReEncryptTo,
+            O::ReplicateKey,
             O::RetireGrant,
             O::RevokeGrant,
             O::RotateKeyOnDemand,
@@ -201,6 +206,7 @@ mod tests {
             O::UntagResource,
             O::UpdateAlias,
             O::UpdateKeyDescription,
+            O::UpdatePrimaryRegion,
             O::Verify,
             O::VerifyMac,
         ];

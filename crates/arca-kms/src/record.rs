@@ -4,7 +4,7 @@ use arca_seal::SealedBytes;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    api::KeyMetadata,
+    api::{KeyMetadata, MultiRegionConfiguration, MultiRegionKey},
     spec::{self, KeyKind},
     wire::{Tag, Timestamp},
 };
@@ -27,6 +27,8 @@ pub enum KeyState {
     PendingDeletion,
     /// An EXTERNAL key without its key material (never imported, deleted or expired).
     PendingImport,
+    /// A multi-Region replica being made (a job enables it a moment later).
+    Creating,
 }
 
 impl KeyState {
@@ -37,6 +39,7 @@ impl KeyState {
             KeyState::Disabled => "Disabled",
             KeyState::PendingDeletion => "PendingDeletion",
             KeyState::PendingImport => "PendingImport",
+            KeyState::Creating => "Creating",
         }
     }
 }
@@ -143,13 +146,68 @@ pub struct KeyRecord {
     pub rotation: Rotation,
     /// Every version of the material; the last one encrypts.
     pub versions: Vec<KeyVersion>,
+    /// For a multi-Region key: where its primary and replicas are (the same on every
+    /// member of the set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_region: Option<MultiRegion>,
     /// Imported material waiting for RotateKeyOnDemand to make it current
     /// (ImportType NEW_KEY_MATERIAL on a key that has material).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_import: Option<KeyVersion>,
 }
 
+/// The regions of a multi-Region key set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MultiRegion {
+    /// The primary key's region.
+    pub primary_region: String,
+    /// The replicas' regions, in the order they were made.
+    pub replica_regions: Vec<String>,
+}
+
+/// The store key of a key record: its id, and for a multi-Region key also its region,
+/// since the primary and its replicas share one id.
+pub fn store_key(key_id: &str, region: &str) -> String {
+    if is_multi_region_id(key_id) { format!("{key_id}@{region}") } else { key_id.to_string() }
+}
+
+/// Whether a key id is a multi-Region one (`mrk-` and 32 hex digits).
+pub fn is_multi_region_id(key_id: &str) -> bool {
+    key_id.starts_with("mrk-")
+}
+
 impl KeyRecord {
+    /// Where the record is stored (see [`store_key`]).
+    pub fn store_key(&self) -> String {
+        store_key(&self.key_id, &self.region)
+    }
+
+    /// What ciphertexts are bound to: the key ARN, or for a multi-Region key its ARN
+    /// without the region, so that every member of the set opens them.
+    pub fn ciphertext_binding(&self) -> std::borrow::Cow<'_, str> {
+        if self.multi_region.is_some() {
+            format!("arn:aws:kms::{}:key/{}", self.account_id, self.key_id).into()
+        } else {
+            self.arn.as_str().into()
+        }
+    }
+
+    /// The metadata of the multi-Region set, as DescribeKey shows it.
+    fn multi_region_configuration(&self) -> Option<MultiRegionConfiguration> {
+        let set = self.multi_region.as_ref()?;
+        let member = |region: &str| MultiRegionKey {
+            arn: Some(format!("arn:aws:kms:{region}:{}:key/{}", self.account_id, self.key_id)),
+            region: Some(region.to_string()),
+        };
+        Some(MultiRegionConfiguration {
+            multi_region_key_type: Some(
+                if set.primary_region == self.region { "PRIMARY" } else { "REPLICA" }.into(),
+            ),
+            primary_key: Some(member(&set.primary_region)),
+            replica_keys: Some(set.replica_regions.iter().map(|r| member(r)).collect()),
+        })
+    }
+
     /// The version used to encrypt.
     pub fn current_version(&self) -> Option<&KeyVersion> {
         self.versions.last()
@@ -201,7 +259,8 @@ impl KeyRecord {
             mac_algorithms: algorithms.mac,
             key_agreement_algorithms: algorithms.key_agreement,
             encapsulation_algorithms: algorithms.encapsulation,
-            multi_region: Some(false),
+            multi_region: Some(self.multi_region.is_some()),
+            multi_region_configuration: self.multi_region_configuration(),
             pending_deletion_window_in_days: self.pending_window_days,
             expiration_model: self
                 .current_version()
@@ -212,8 +271,10 @@ impl KeyRecord {
                 .filter(|v| v.sealed.is_some())
                 .and_then(|v| v.valid_to)
                 .map(Timestamp),
-            // AWS shows the current material only for symmetric encryption keys.
-            current_key_material_id: (kind == Some(KeyKind::Symmetric))
+            // AWS shows the current material only for symmetric encryption keys, and
+            // not while a replica is being made.
+            current_key_material_id: (kind == Some(KeyKind::Symmetric)
+                && self.state != KeyState::Creating)
                 .then(|| self.current_version().map(|v| v.material_id.clone()))
                 .flatten(),
         }

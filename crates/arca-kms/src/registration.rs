@@ -58,6 +58,9 @@ const AUDIT_MEMBERS: &[&str] = &[
     "Constraints",
     "Name",
     "GrantId",
+    "ReplicaRegion",
+    "PrimaryRegion",
+    "MultiRegion",
 ];
 
 /// A table row from the authorisation table in `operation`, so the IAM action and the
@@ -73,7 +76,7 @@ const fn row(name: &'static str, operation: Operation, read_only: bool) -> Row {
 }
 
 /// Every KMS operation Arca serves.
-static OPERATIONS: [Row; 47] = [
+static OPERATIONS: [Row; 49] = [
     row("CreateKey", Operation::CreateKey, false),
     row("DescribeKey", Operation::DescribeKey, true),
     row("ListKeys", Operation::ListKeys, true),
@@ -128,6 +131,8 @@ static OPERATIONS: [Row; 47] = [
     row("ListRetirableGrants", Operation::ListRetirableGrants, true),
     row("RetireGrant", Operation::RetireGrant, false),
     row("RevokeGrant", Operation::RevokeGrant, false),
+    row("ReplicateKey", Operation::ReplicateKey, false),
+    row("UpdatePrimaryRegion", Operation::UpdatePrimaryRegion, false),
 ];
 
 /// KMS as the registry sees it.
@@ -216,6 +221,8 @@ impl Service for KmsApi {
             "ListRetirableGrants" => list_retirable_grants,
             "RetireGrant" => retire_grant,
             "RevokeGrant" => revoke_grant,
+            "ReplicateKey" => replicate_key,
+            "UpdatePrimaryRegion" => update_primary_region,
         })
     }
 

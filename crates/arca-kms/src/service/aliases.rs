@@ -11,7 +11,7 @@ use crate::{
     operation::Operation,
     paging::{Page, decode_marker},
     policy_text::aws_managed_key_policy,
-    record::{ACCOUNT_KEYS, ALIASES, AliasRecord, KEYS, KeyManager, scope_prefix},
+    record::{ACCOUNT_KEYS, ALIASES, AliasRecord, KEYS, KeyManager, scope_prefix, store_key},
     validate::{self, Validator},
     wire::Timestamp,
 };
@@ -154,7 +154,7 @@ impl KmsService {
         })?;
         let mut record: AliasRecord = serde_json::from_slice(&stored.value)
             .map_err(|e| KmsError::internal("decode alias", e))?;
-        let old_key = self.load(&record.target_key_id).await?;
+        let old_key = self.load(&store_key(&record.target_key_id, caller.region())).await?;
         let new_key = self
             .resolve(
                 caller,
@@ -204,7 +204,7 @@ impl KmsService {
         })?;
         let record: AliasRecord = serde_json::from_slice(&stored.value)
             .map_err(|e| KmsError::internal("decode alias", e))?;
-        if let Some(key) = self.load(&record.target_key_id).await? {
+        if let Some(key) = self.load(&store_key(&record.target_key_id, caller.region())).await? {
             self.authorize(caller, &key, Operation::DeleteAlias, None)?;
         }
         self.store

@@ -18,6 +18,7 @@ use crate::{
     blob::{self, CiphertextBlob},
     cache::{CachedKey, VersionMaterial},
     operation::Operation,
+    record::store_key,
     spec::{self, KeyKind, SYMMETRIC_DEFAULT},
     validate::{self, ENCRYPTION_ALGORITHMS, Validator},
     wire::{Blob, EncryptionContext, SecretBlob},
@@ -122,8 +123,8 @@ impl KmsService {
     ) -> Result<Vec<u8>, KmsError> {
         let version = key.record.current_version().ok_or(KmsError::Internal)?;
         let material = key.materials.get(&version.version).ok_or(KmsError::Internal)?;
-        let key_id = uuid::Uuid::parse_str(&key.record.key_id)
-            .map_err(|e| KmsError::internal("key id", e))?;
+        let key_id = blob::key_uuid(&key.record.key_id)
+            .ok_or_else(|| KmsError::internal("key id", &key.record.key_id))?;
         // Salt and nonce from one call to the generator (this is the hot path).
         let mut random = [0u8; blob::SALT_LEN + arca_crypto::aead::NONCE_LEN];
         arca_crypto::random::fill(&mut random);
@@ -138,7 +139,7 @@ impl KmsService {
         out.extend_from_slice(nonce);
         let body_start = out.len();
         out.extend_from_slice(plaintext);
-        let aad = blob::aad_v2(&header, &key.record.arn, context);
+        let aad = blob::aad_v2(&header, &key.record.ciphertext_binding(), context);
         let tag = data_key
             .seal_in_place(nonce, &aad, &mut out[body_start..])
             .map_err(|e| KmsError::internal("seal", e))?;
@@ -156,7 +157,8 @@ impl KmsService {
         operation: Operation,
     ) -> Result<std::sync::Arc<CachedKey>, KmsError> {
         let parsed = CiphertextBlob::parse(bytes).ok_or(KmsError::InvalidCiphertext)?;
-        let key = match self.load(&parsed.key_id.to_string()).await? {
+        let stored_as = store_key(&blob::key_id_of(parsed.key_id), caller.region());
+        let key = match self.load(&stored_as).await? {
             Some(key) if key.record.region == caller.region() => key,
             _ => return Err(KmsError::InvalidCiphertext),
         };
@@ -184,11 +186,11 @@ impl KmsService {
                 let data_key = material
                     .data_key(&salt, parsed.header)
                     .map_err(|_| KmsError::InvalidCiphertext)?;
-                let aad = blob::aad_v2(parsed.header, &key.record.arn, context);
+                let aad = blob::aad_v2(parsed.header, &key.record.ciphertext_binding(), context);
                 data_key.open_in_place(&parsed.nonce, &aad, buffer.expose_secret_mut())
             }
             None => {
-                let aad = blob::aad(&key.record.arn, parsed.version, context);
+                let aad = blob::aad(&key.record.ciphertext_binding(), parsed.version, context);
                 material.v1_key().ok_or(KmsError::InvalidCiphertext)?.open_in_place(
                     &parsed.nonce,
                     &aad,
@@ -651,6 +653,7 @@ mod tests {
                 SealedBytes::from_vec(Vec::new()),
             )],
             pending_import: None,
+            multi_region: None,
         };
         let policy =
             Policy::parse_resource(&record.policy, arca_policy::MAX_KEY_POLICY_SIZE).unwrap();

@@ -89,6 +89,22 @@ pub(super) async fn load(store: &dyn Store, key_id: &str) -> Result<Vec<GrantRec
     Ok(grants)
 }
 
+/// The writes that delete every grant of a key that is being deleted.
+pub(super) async fn deletions(store: &dyn Store, key: &str) -> Result<Vec<Write>, KmsError> {
+    Ok(load(store, key).await?.iter().flat_map(grant_deletion).collect())
+}
+
+/// The writes that delete one grant and its retirable-grants index entry.
+fn grant_deletion(grant: &GrantRecord) -> Vec<Write> {
+    let grant_key = format!("{}/{}", grant.key_id, grant.grant_id);
+    let mut writes = vec![Write::delete(GRANTS, &grant_key, Precondition::None)];
+    if let Some(retiring) = &grant.retiring_principal {
+        let index = retirable_key(retiring, grant);
+        writes.push(Write::delete(RETIRABLE_GRANTS, &index, Precondition::None));
+    }
+    writes
+}
+
 /// Whether `context` meets a grant's constraints.
 fn constraints_hold(grant: &GrantRecord, context: Option<&EncryptionContext>) -> bool {
     let empty = EncryptionContext::new();
@@ -227,7 +243,7 @@ impl KmsService {
             .await?;
         let new_grant = GrantRecord {
             grant_id: hex::encode(arca_crypto::random::bytes(32)),
-            key_id: key.record.key_id.clone(),
+            key_id: key.record.store_key(),
             name: input.name,
             creation_date: self.now_ms(),
             grantee_principal: grantee,
@@ -272,7 +288,7 @@ impl KmsService {
             writes.push(Write::put(RETIRABLE_GRANTS, &index, Vec::new(), Precondition::None));
         }
         // Rewriting the key record drops the key (and its grants) from every cache.
-        self.update_key(&key.record.key_id, |_, _| Ok(writes.clone())).await?;
+        self.update_key(&key.record.store_key(), |_, _| Ok(writes.clone())).await?;
         Ok(CreateGrantResponse {
             grant_token: Some(token(&new_grant)),
             grant_id: Some(new_grant.grant_id),
@@ -338,7 +354,7 @@ impl KmsService {
         validate_principal(&mut v, "granteePrincipal", input.grantee_principal.as_ref());
         v.finish()?;
         let key = self.key_for_action(caller, &input.key_id, Operation::ListGrants).await?;
-        let prefix = format!("{}/", key.record.key_id);
+        let prefix = format!("{}/", key.record.store_key());
         let after = decode_marker(input.marker.as_deref(), &prefix)?;
         let mut rows: Vec<&GrantRecord> = key
             .grants
@@ -490,12 +506,7 @@ impl KmsService {
     }
 
     async fn delete_grant(&self, grant: &GrantRecord) -> Result<(), KmsError> {
-        let grant_key = format!("{}/{}", grant.key_id, grant.grant_id);
-        let mut writes = vec![Write::delete(GRANTS, &grant_key, Precondition::None)];
-        if let Some(retiring) = &grant.retiring_principal {
-            let index = retirable_key(retiring, grant);
-            writes.push(Write::delete(RETIRABLE_GRANTS, &index, Precondition::None));
-        }
+        let writes = grant_deletion(grant);
         self.update_key(&grant.key_id, |_, _| Ok(writes.clone())).await?;
         Ok(())
     }

@@ -186,7 +186,7 @@ impl KmsService {
         let token_hex = hex::encode(&token);
         let valid_to = self.now_ms() + TOKEN_LIFE_MS;
         let record = ImportTokenRecord {
-            key_id: key.record.key_id.clone(),
+            key_id: key.record.store_key(),
             wrapping_algorithm: algorithm,
             wrapping_key_spec: spec_name,
             sealed: self.keyring.seal(&token_aad(&token_hex), private.expose_secret())?,
@@ -340,7 +340,7 @@ impl KmsService {
         }
         let token = input.import_token.unwrap_or_default().0;
         let wrapped = input.encrypted_key_material.unwrap_or_default().0;
-        let material = self.unwrap_material(&key.record.key_id, &token, wrapped).await?;
+        let material = self.unwrap_material(&key.record.store_key(), &token, wrapped).await?;
         let material = check_material(kind, &key.record.key_spec, material)?;
         let id = material_id(&key.record.key_id, &material);
         if input.key_material_id.as_ref().is_some_and(|expected| *expected != id) {
@@ -352,7 +352,7 @@ impl KmsService {
         let description = input.key_material_description;
         let keyring = &self.keyring;
         let record = self
-            .update_key(&key.record.key_id, |record, now| {
+            .update_key(&key.record.store_key(), |record, now| {
                 Self::check_not_pending_deletion(record)?;
                 let new = match import_type.as_deref() {
                     Some(kind) => kind == NEW_KEY_MATERIAL,
@@ -425,7 +425,7 @@ impl KmsService {
             })
             .await?;
         if let Some(at) = valid_to {
-            let payload = format!("{}/{id}", record.key_id);
+            let payload = format!("{}/{id}", record.store_key());
             let job_id = format!("{MATERIAL_EXPIRY_JOB}/{payload}");
             self.store.schedule_job(&job_id, MATERIAL_EXPIRY_JOB, at, payload.as_bytes()).await?;
         }
@@ -451,7 +451,7 @@ impl KmsService {
         let wanted = input.key_material_id;
         let mut deleted = None;
         let record = self
-            .update_key(&key.record.key_id, |record, _| {
+            .update_key(&key.record.store_key(), |record, _| {
                 Self::check_not_pending_deletion(record)?;
                 let id = match &wanted {
                     Some(id) => id.clone(),

@@ -8,6 +8,7 @@ use arca_store::{Job, Precondition, Write};
 use super::{
     KmsService,
     import::{MATERIAL_EXPIRY_JOB, TOKEN_EXPIRY_JOB},
+    multi_region::REPLICA_READY_JOB,
 };
 use crate::{
     KmsError,
@@ -20,7 +21,8 @@ pub const DELETE_JOB: &str = "kms.delete";
 pub const ROTATE_JOB: &str = "kms.rotate";
 
 /// The job kinds KMS registers with the platform's job runner.
-pub const JOB_KINDS: &[&str] = &[DELETE_JOB, ROTATE_JOB, TOKEN_EXPIRY_JOB, MATERIAL_EXPIRY_JOB];
+pub const JOB_KINDS: &[&str] =
+    &[DELETE_JOB, ROTATE_JOB, TOKEN_EXPIRY_JOB, MATERIAL_EXPIRY_JOB, REPLICA_READY_JOB];
 
 impl KmsService {
     /// Runs one claimed KMS job and finishes it; on an error the job stays, and runs
@@ -34,6 +36,7 @@ impl KmsService {
             ROTATE_JOB => self.rotate_if_due(&key_id).await?,
             TOKEN_EXPIRY_JOB => self.expire_import_token(&key_id).await?,
             MATERIAL_EXPIRY_JOB => self.expire_material(&key_id).await?,
+            REPLICA_READY_JOB => self.replica_ready(&key_id).await?,
             other => {
                 return Err(KmsError::internal("run job", format!("not a KMS job kind: {other}")));
             }
@@ -61,6 +64,7 @@ impl KmsService {
             Write::delete(KEYS, key_id, Precondition::Version(stored.version)),
             Write::delete(ACCOUNT_KEYS, &Self::index_key(&record), Precondition::None),
         ];
+        writes.extend(super::grants::deletions(self.store.as_ref(), key_id).await?);
         let prefix = scope_prefix(&record.account_id, &record.region);
         let mut start_after: Option<String> = None;
         loop {
@@ -70,7 +74,7 @@ impl KmsService {
             for row in aliases {
                 let alias: AliasRecord = serde_json::from_slice(&row.value)
                     .map_err(|e| KmsError::internal("decode alias", e))?;
-                if alias.target_key_id == key_id {
+                if alias.target_key_id == record.key_id {
                     writes.push(Write::delete(
                         ALIASES,
                         &row.key,
@@ -81,6 +85,7 @@ impl KmsService {
         }
         self.store.commit(writes).await?;
         self.store.cancel_job(&format!("{}/{key_id}", super::ROTATE_JOB)).await?;
+        self.forget_replica(&record).await?;
         self.cache.invalidate_key(key_id);
         tracing::info!(key = %record.arn, "deleted key whose waiting period ended");
         Ok(())

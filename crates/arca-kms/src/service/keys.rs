@@ -3,7 +3,6 @@
 
 use arca_crypto::{SecretBytes, asymmetric::PrivateKey};
 use arca_gate::Caller;
-use arca_policy::Policy;
 use arca_store::{Precondition, Write};
 
 use super::{KmsService, jobs::DELETE_JOB};
@@ -16,9 +15,9 @@ use crate::{
     },
     operation::Operation,
     paging::{Page, decode_marker},
-    policy_text::default_key_policy,
     record::{
-        ACCOUNT_KEYS, KEYS, KeyManager, KeyRecord, KeyState, KeyVersion, Rotation, scope_prefix,
+        ACCOUNT_KEYS, KEYS, KeyManager, KeyRecord, KeyState, KeyVersion, MultiRegion, Rotation,
+        scope_prefix,
     },
     spec::{self, KeyKind, SYMMETRIC_DEFAULT},
     validate::{self, Validator},
@@ -146,33 +145,29 @@ impl KmsService {
                 "Custom key stores are not supported yet.".into(),
             ));
         }
-        if input.multi_region == Some(true) {
-            return Err(KmsError::UnsupportedOperation(
-                "Multi-Region keys are not supported yet.".into(),
-            ));
-        }
         let tags = input.tags.unwrap_or_default();
         super::tags::check_tag_rules(&tags)?;
 
-        let key_id = uuid::Uuid::new_v4().to_string();
-        let arn = format!("arn:aws:kms:{}:{}:key/{key_id}", caller.region(), caller.account_id());
-        let policy_text = match input.policy {
-            Some(policy) => {
-                let parsed = Policy::parse_resource(&policy, arca_policy::MAX_KEY_POLICY_SIZE)
-                    .map_err(|e| KmsError::MalformedPolicyDocument(e.to_string()))?;
-                if input.bypass_policy_lockout_safety_check != Some(true) {
-                    super::policy::lockout_check(caller, &arn, &parsed)?;
-                }
-                policy
-            }
-            None => default_key_policy(caller.account_id()),
+        let multi_region = input.multi_region == Some(true);
+        let key_id = if multi_region {
+            crate::blob::new_multi_region_id()
+        } else {
+            uuid::Uuid::new_v4().to_string()
         };
+        let arn = format!("arn:aws:kms:{}:{}:key/{key_id}", caller.region(), caller.account_id());
+        let policy_text = super::policy::new_key_policy(
+            caller,
+            &arn,
+            caller.account_id(),
+            input.policy,
+            input.bypass_policy_lockout_safety_check,
+        )?;
         let material = if origin == "EXTERNAL" {
             NewMaterial::external(key_spec, key_usage)
         } else {
             NewMaterial::generate(kind, key_spec, key_usage).await?
         };
-        let record = self.new_record(
+        let mut record = self.new_record(
             key_id,
             arn,
             caller.account_id(),
@@ -183,6 +178,12 @@ impl KmsService {
             tags,
             material,
         )?;
+        if multi_region {
+            record.multi_region = Some(MultiRegion {
+                primary_region: caller.region().to_string(),
+                replica_regions: Vec::new(),
+            });
+        }
         self.insert_record(&record).await?;
         Ok(KeyMetadataResponse { key_metadata: Some(record.metadata()) })
     }
@@ -229,6 +230,7 @@ impl KmsService {
             rotation: Rotation { enabled: false, period_days: 365, next_rotation: None },
             versions,
             pending_import: None,
+            multi_region: None,
         })
     }
 
@@ -265,7 +267,7 @@ impl KmsService {
         let value = serde_json::to_vec(record).map_err(|e| KmsError::internal("encode key", e))?;
         self.store
             .commit(vec![
-                Write::put(KEYS, &record.key_id, value, Precondition::Absent),
+                Write::put(KEYS, &record.store_key(), value, Precondition::Absent),
                 Write::put(
                     ACCOUNT_KEYS,
                     &Self::index_key(record),
@@ -358,7 +360,7 @@ impl KmsService {
         Self::check_customer_managed(&key.record)?;
         Self::check_not_pending_deletion(&key.record)?;
         let description = input.description.unwrap_or_default();
-        self.update_key(&key.record.key_id, |record, _| {
+        self.update_key(&key.record.store_key(), |record, _| {
             record.description = description.clone();
             Ok(Vec::new())
         })
@@ -398,7 +400,7 @@ impl KmsService {
             .authorized_key(caller, input.key_id.as_deref().unwrap_or_default(), operation, None)
             .await?;
         Self::check_customer_managed(&key.record)?;
-        self.update_key(&key.record.key_id, |record, _| {
+        self.update_key(&key.record.store_key(), |record, _| {
             Self::check_not_pending_deletion(record)?;
             if record.state == KeyState::PendingImport {
                 return Err(KmsError::InvalidState(format!("{} is pending import.", record.arn)));
@@ -436,8 +438,16 @@ impl KmsService {
             .await?;
         Self::check_customer_managed(&key.record)?;
         let record = self
-            .update_key(&key.record.key_id, |record, now| {
+            .update_key(&key.record.store_key(), |record, now| {
                 Self::check_not_pending_deletion(record)?;
+                if super::multi_region::is_primary(record)
+                    && record.multi_region.as_ref().is_some_and(|set| !set.replica_regions.is_empty())
+                {
+                    return Err(KmsError::UnsupportedOperation(format!(
+                        "{} is a multi-Region primary key with replicas; delete its replicas first, or make another region primary with UpdatePrimaryRegion.",
+                        record.arn
+                    )));
+                }
                 record.state = KeyState::PendingDeletion;
                 record.deletion_date = Some(now + days * DAY_MS);
                 record.pending_window_days = Some(days);
@@ -447,10 +457,10 @@ impl KmsService {
         let due = record.deletion_date.unwrap_or_default();
         self.store
             .schedule_job(
-                &format!("{DELETE_JOB}/{}", record.key_id),
+                &format!("{DELETE_JOB}/{}", record.store_key()),
                 DELETE_JOB,
                 due,
-                record.key_id.as_bytes(),
+                record.store_key().as_bytes(),
             )
             .await?;
         Ok(ScheduleKeyDeletionResponse {
@@ -469,7 +479,7 @@ impl KmsService {
     ) -> Result<KeyIdResponse, KmsError> {
         let key = self.key_for_action(caller, &input.key_id, Operation::CancelKeyDeletion).await?;
         let record = self
-            .update_key(&key.record.key_id, |record, _| {
+            .update_key(&key.record.store_key(), |record, _| {
                 if record.state != KeyState::PendingDeletion {
                     return Err(KmsError::InvalidState(format!(
                         "{} is not pending deletion.",
@@ -487,7 +497,7 @@ impl KmsService {
                 Ok(Vec::new())
             })
             .await?;
-        self.store.cancel_job(&format!("{DELETE_JOB}/{}", record.key_id)).await?;
+        self.store.cancel_job(&format!("{DELETE_JOB}/{}", record.store_key())).await?;
         Ok(KeyIdResponse { key_id: Some(record.arn) })
     }
 

@@ -10,6 +10,7 @@ mod import;
 mod jobs;
 mod keys;
 mod mac;
+mod multi_region;
 mod policy;
 mod rotation;
 mod tags;
@@ -25,7 +26,7 @@ use crate::{
     KmsConfig, KmsError,
     cache::{CachedKey, KeyCache, VersionMaterial},
     operation::Operation,
-    record::{ALIASES, AliasRecord, KEYS, KeyRecord, KeyState, scope_prefix},
+    record::{ALIASES, AliasRecord, KEYS, KeyRecord, KeyState, scope_prefix, store_key},
     spec::KeyKind,
     wire::EncryptionContext,
 };
@@ -139,7 +140,7 @@ impl KmsService {
         self.clock.now_ms()
     }
 
-    /// Loads a key by id through the cache.
+    /// Loads a key by its store key (see `record::store_key`) through the cache.
     async fn load(&self, key_id: &str) -> Result<Option<Arc<CachedKey>>, KmsError> {
         if let Some(cached) = self.cache.key(key_id) {
             return Ok(Some(cached));
@@ -161,7 +162,7 @@ impl KmsService {
             let material = self.keyring.open(&aad, sealed)?;
             materials.insert(version.version, VersionMaterial::load(kind, material)?);
         }
-        let grants = grants::load(self.store.as_ref(), &record.key_id).await?;
+        let grants = grants::load(self.store.as_ref(), &record.store_key()).await?;
         let cached =
             Arc::new(CachedKey::new(record, Arc::new(policy), materials).with_grants(grants));
         self.cache.put_key(Arc::clone(&cached));
@@ -212,7 +213,7 @@ impl KmsService {
         if !is_key_id(&key_id) {
             return Err(missing());
         }
-        let key = self.load(&key_id).await?.ok_or_else(missing)?;
+        let key = self.load(&store_key(&key_id, &region)).await?.ok_or_else(missing)?;
         if key.record.account_id != account || key.record.region != region {
             return Err(missing());
         }
@@ -432,6 +433,9 @@ impl KmsService {
             }
             KeyState::PendingImport => {
                 Err(KmsError::InvalidState(format!("{} is pending import.", record.arn)))
+            }
+            KeyState::Creating => {
+                Err(KmsError::InvalidState(format!("{} is being created.", record.arn)))
             }
         }
     }

@@ -28,6 +28,24 @@ fn check_policy_name(name: Option<&str>) -> Result<(), KmsError> {
 }
 
 /// Refuses a policy that would not let `caller` change it again (AWS's lockout check).
+/// The key policy of a new key (CreateKey, ReplicateKey): the caller's, parsed and
+/// checked against lockout unless the caller bypasses the check, or the default one.
+pub(super) fn new_key_policy(
+    caller: &Caller,
+    key_arn: &str,
+    account: &str,
+    given: Option<String>,
+    bypass_lockout_check: Option<bool>,
+) -> Result<String, KmsError> {
+    let Some(policy) = given else { return Ok(crate::default_key_policy(account)) };
+    let parsed = Policy::parse_resource(&policy, arca_policy::MAX_KEY_POLICY_SIZE)
+        .map_err(|e| KmsError::MalformedPolicyDocument(e.to_string()))?;
+    if bypass_lockout_check != Some(true) {
+        lockout_check(caller, key_arn, &parsed)?;
+    }
+    Ok(policy)
+}
+
 pub(super) fn lockout_check(
     caller: &Caller,
     key_arn: &str,
@@ -110,7 +128,7 @@ impl KmsService {
         if input.bypass_policy_lockout_safety_check != Some(true) {
             lockout_check(caller, &key.record.arn, &parsed)?;
         }
-        self.update_key(&key.record.key_id, |record, _| {
+        self.update_key(&key.record.store_key(), |record, _| {
             record.policy = text.clone();
             Ok(Vec::new())
         })

@@ -24,10 +24,12 @@ const MAX_ON_DEMAND_ROTATIONS: usize = 10;
 
 impl KmsService {
     pub(super) async fn schedule_rotation(&self, record: &KeyRecord) -> Result<(), KmsError> {
-        let job_id = format!("{ROTATE_JOB}/{}", record.key_id);
+        let job_id = format!("{ROTATE_JOB}/{}", record.store_key());
         match (record.rotation.enabled, record.rotation.next_rotation) {
             (true, Some(due)) => {
-                self.store.schedule_job(&job_id, ROTATE_JOB, due, record.key_id.as_bytes()).await?
+                self.store
+                    .schedule_job(&job_id, ROTATE_JOB, due, record.store_key().as_bytes())
+                    .await?
             }
             _ => self.store.cancel_job(&job_id).await?,
         }
@@ -39,6 +41,13 @@ impl KmsService {
     /// an empty message.
     fn check_rotatable(record: &KeyRecord) -> Result<(), KmsError> {
         Self::check_usable(record)?;
+        // A multi-Region set rotates through its primary.
+        if record.multi_region.is_some() && !super::multi_region::is_primary(record) {
+            return Err(KmsError::UnsupportedOperation(format!(
+                "{} is not a multi-region primary key.",
+                record.arn
+            )));
+        }
         if record.kind() != Some(KeyKind::Symmetric) {
             return Err(KmsError::UnsupportedOperation(String::new()));
         }
@@ -66,7 +75,7 @@ impl KmsService {
         Self::check_customer_managed(&key.record)?;
         let period = input.rotation_period_in_days.unwrap_or(365);
         let record = self
-            .update_key(&key.record.key_id, |record, now| {
+            .update_key(&key.record.store_key(), |record, now| {
                 Self::check_rotatable(record)?;
                 // Imported material rotates only on demand, with new imported material.
                 if record.origin != "AWS_KMS" {
@@ -79,6 +88,7 @@ impl KmsService {
             })
             .await?;
         self.schedule_rotation(&record).await?;
+        self.sync_replicas(&record).await?;
         Ok(Empty {})
     }
 
@@ -91,7 +101,7 @@ impl KmsService {
         let key = self.key_for_action(caller, &input.key_id, Operation::DisableKeyRotation).await?;
         Self::check_customer_managed(&key.record)?;
         let record = self
-            .update_key(&key.record.key_id, |record, _| {
+            .update_key(&key.record.store_key(), |record, _| {
                 Self::check_rotatable(record)?;
                 record.rotation.enabled = false;
                 record.rotation.next_rotation = None;
@@ -99,6 +109,7 @@ impl KmsService {
             })
             .await?;
         self.schedule_rotation(&record).await?;
+        self.sync_replicas(&record).await?;
         Ok(Empty {})
     }
 
@@ -129,7 +140,7 @@ impl KmsService {
     ) -> Result<KeyIdResponse, KmsError> {
         let key = self.key_for_action(caller, &input.key_id, Operation::RotateKeyOnDemand).await?;
         Self::check_customer_managed(&key.record)?;
-        let record = self.add_version(&key.record.key_id, "ON_DEMAND", false).await?;
+        let record = self.add_version(&key.record.store_key(), "ON_DEMAND", false).await?;
         Ok(KeyIdResponse { key_id: Some(record.arn) })
     }
 
@@ -172,6 +183,8 @@ impl KmsService {
                 Ok(Vec::new())
             })
             .await?;
+        // The replicas of a multi-Region primary get the new material too.
+        self.sync_replicas(&record).await?;
         Ok(record)
     }
 

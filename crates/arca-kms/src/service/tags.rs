@@ -69,7 +69,7 @@ impl KmsService {
         Self::check_not_pending_deletion(&key.record)?;
         let new_tags = input.tags.unwrap_or_default();
         check_tag_rules(&new_tags)?;
-        self.update_key(&key.record.key_id, |record, _| {
+        self.update_key(&key.record.store_key(), |record, _| {
             for tag in &new_tags {
                 match record.tags.iter_mut().find(|t| t.tag_key == tag.tag_key) {
                     Some(existing) => existing.tag_value = tag.tag_value.clone(),
@@ -111,7 +111,7 @@ impl KmsService {
         Self::check_customer_managed(&key.record)?;
         Self::check_not_pending_deletion(&key.record)?;
         let remove = input.tag_keys.unwrap_or_default();
-        self.update_key(&key.record.key_id, |record, _| {
+        self.update_key(&key.record.store_key(), |record, _| {
             record.tags.retain(|t| !remove.contains(&t.tag_key));
             Ok(Vec::new())
         })
