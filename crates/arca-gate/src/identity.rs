@@ -373,6 +373,23 @@ impl Identity {
     /// The bootstrap account, creating it (and its root access key) on first start.
     /// Returns its root credentials, unsealed from the store.
     pub async fn ensure_bootstrap(&self) -> Result<NewAccount, IdentityError> {
+        self.ensure_bootstrap_as(None).await
+    }
+
+    /// [`Identity::ensure_bootstrap`], with the account id a new store's bootstrap
+    /// account gets (a seed file's `AccountId`, so that servers started from one seed
+    /// file make the same key ARNs). A store that has its bootstrap account keeps it.
+    pub async fn ensure_bootstrap_as(
+        &self,
+        account_id: Option<&str>,
+    ) -> Result<NewAccount, IdentityError> {
+        if let Some(id) = account_id
+            && (id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(IdentityError::Validation(format!(
+                "the bootstrap account id must be 12 digits, not '{id}'"
+            )));
+        }
         let accounts = self.store.list(ACCOUNTS, "", None, 1000).await?;
         for row in &accounts {
             let account: AccountRecord = serde_json::from_slice(&row.value)
@@ -381,7 +398,7 @@ impl Identity {
                 return self.root_credentials(&account.account_id).await;
             }
         }
-        self.create_account_record("bootstrap", true).await
+        self.create_account_record("bootstrap", true, account_id).await
     }
 
     async fn root_credentials(&self, account_id: &str) -> Result<NewAccount, IdentityError> {
@@ -423,18 +440,24 @@ impl Identity {
             })
             .map_err(|denied| IdentityError::AccessDenied(denied.to_string()))?;
         check_name("name", name, 64)?;
-        self.create_account_record(name, false).await
+        self.create_account_record(name, false, None).await
     }
 
     async fn create_account_record(
         &self,
         name: &str,
         bootstrap: bool,
+        chosen: Option<&str>,
     ) -> Result<NewAccount, IdentityError> {
         loop {
-            let account_id: String =
-                arca_crypto::random::bytes(12).iter().map(|b| char::from(b'0' + b % 10)).collect();
-            if account_id.starts_with('0') {
+            let account_id: String = match chosen {
+                Some(id) => id.to_string(),
+                None => arca_crypto::random::bytes(12)
+                    .iter()
+                    .map(|b| char::from(b'0' + b % 10))
+                    .collect(),
+            };
+            if chosen.is_none() && account_id.starts_with('0') {
                 continue;
             }
             let account = AccountRecord {
@@ -472,7 +495,7 @@ impl Identity {
                     });
                 }
                 // A random id collided: draw another.
-                Err(StoreError::Conflict { .. }) => continue,
+                Err(StoreError::Conflict { .. }) if chosen.is_none() => continue,
                 Err(error) => return Err(error.into()),
             }
         }

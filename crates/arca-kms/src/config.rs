@@ -27,11 +27,14 @@ pub struct KmsConfig {
     pub cache_ttl_seconds: u64,
     /// Most alias targets cached at once; past it an arbitrary entry makes room.
     pub alias_cache_capacity: usize,
+    /// A seed file (local-kms's YAML format) applied at every start: keys and aliases it
+    /// names that do not exist yet are made; existing ones are left as they are.
+    pub seed_file: Option<std::path::PathBuf>,
 }
 
 impl Default for KmsConfig {
     fn default() -> Self {
-        Self { cache_ttl_seconds: 30, alias_cache_capacity: 10_000 }
+        Self { cache_ttl_seconds: 30, alias_cache_capacity: 10_000, seed_file: None }
     }
 }
 

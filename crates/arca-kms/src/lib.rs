@@ -43,4 +43,7 @@ pub use config::{CONFIG, KmsConfig};
 pub use error::KmsError;
 pub use policy_text::default_key_policy;
 pub use registration::{DESCRIPTOR, KmsApi};
-pub use service::{DELETE_JOB, JOB_KINDS, KmsService, ROTATE_JOB};
+pub use service::{
+    DELETE_JOB, JOB_KINDS, KmsService, ROTATE_JOB,
+    seed::{SeedFile, SeedReport},
+};

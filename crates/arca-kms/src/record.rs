@@ -156,6 +156,14 @@ pub struct KeyRecord {
     pub pending_import: Option<KeyVersion>,
 }
 
+/// The key material id of `material` given to key `key_id` (imported or seeded): keyed
+/// by the material, so the id reveals nothing of it, and the same material in the same
+/// key always has the same id.
+pub(crate) fn material_id(key_id: &str, material: &arca_crypto::SecretBytes) -> String {
+    let label = format!("arca kms key material id\0{key_id}");
+    hex::encode(arca_crypto::hmac::sha256(material.expose_secret(), label.as_bytes()))
+}
+
 /// The regions of a multi-Region key set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MultiRegion {

@@ -24,7 +24,7 @@ pub mod metrics;
 pub mod pipeline;
 mod request_body;
 mod serve;
-mod services;
+pub mod services;
 mod signing_cache;
 mod start;
 pub mod state;

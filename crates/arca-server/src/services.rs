@@ -20,6 +20,13 @@ pub(crate) struct Parts {
     pub(crate) kms: Arc<KmsService>,
 }
 
+/// Sets `[kms] seed_file` (what `arca server --seed FILE` does).
+pub fn set_kms_seed_file(config: &mut crate::Config, path: std::path::PathBuf) {
+    let mut kms: arca_kms::KmsConfig = config.services.get(arca_kms::CONFIG.name);
+    kms.seed_file = Some(path);
+    config.services.insert(arca_kms::CONFIG.name, Arc::new(kms));
+}
+
 /// The services' sections of the configuration file, `[name]` each.
 pub(crate) const CONFIG_SECTIONS: &[arca_api::ConfigSection] = &[arca_kms::CONFIG];
 

@@ -47,6 +47,9 @@ pub enum StartError {
     /// A configuration value is out of range.
     #[error("configuration: {0}")]
     Config(String),
+    /// The KMS seed file could not be read or applied.
+    #[error("seed: {0}")]
+    Seed(String),
 }
 
 /// File descriptors kept free of connections for the store (SQLite's files and
@@ -248,15 +251,46 @@ impl Server {
             );
         }
         let identity = Identity::new(Arc::clone(&store), Arc::clone(&keyring), clock.clone());
-        let account =
-            identity.ensure_bootstrap().await.map_err(|e| StartError::Bootstrap(e.to_string()))?;
+        // A KMS seed file may fix the bootstrap account's id (when the store is new).
+        let kms_config: arca_kms::KmsConfig = config.services.get(arca_kms::CONFIG.name);
+        let seed = kms_config
+            .seed_file
+            .as_deref()
+            .map(arca_kms::SeedFile::read)
+            .transpose()
+            .map_err(|e| StartError::Seed(e.to_string()))?;
+        let seed_account = seed.as_ref().and_then(|seed| seed.account_id());
+        let account = identity
+            .ensure_bootstrap_as(seed_account)
+            .await
+            .map_err(|e| StartError::Bootstrap(e.to_string()))?;
+        if let Some(wanted) = seed_account.filter(|wanted| **wanted != account.account_id) {
+            tracing::warn!(
+                seed_account = wanted,
+                account = %account.account_id,
+                "the seed file's AccountId applies to a new store only; this store's bootstrap account keeps its id"
+            );
+        }
         let (credentials_path, config_path) = write_client_files(&config, &account)?;
         let kms = KmsService::with_config(
             Arc::clone(&store),
             Arc::clone(&keyring),
             clock.clone(),
-            &config.services.get(arca_kms::CONFIG.name),
+            &kms_config,
         );
+        if let Some(seed) = &seed {
+            let report = kms
+                .apply_seed(seed, &account.account_id, &config.server.region)
+                .await
+                .map_err(|e| StartError::Seed(e.to_string()))?;
+            tracing::info!(
+                keys_created = report.keys_created,
+                keys_existing = report.keys_existing,
+                aliases_created = report.aliases_created,
+                aliases_existing = report.aliases_existing,
+                "applied the KMS seed file"
+            );
+        }
         let audit = AuditLog::open(
             AuditOptions {
                 dir: config.audit.dir.clone().unwrap_or_else(|| data_dir.clone()),

@@ -1,7 +1,7 @@
 //! `arca`: one binary for the server, administration and the audit tools.
 //!
 //! ```text
-//! arca server --dev [--data-dir DIR] [--listen ADDR]     run the server
+//! arca server --dev [--data-dir DIR] [--listen ADDR] [--seed FILE]   run the server
 //! arca admin create-account --name NAME                   make an account (bootstrap admin only)
 //! arca admin rotate-root-key                              re-wrap everything under a new root key
 //! arca audit verify FILE... [--data-dir DIR]              check the audit chain and its signed digests

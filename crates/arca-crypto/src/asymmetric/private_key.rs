@@ -96,6 +96,35 @@ impl PrivateKey {
         Ok(Self { spec, material })
     }
 
+    /// Loads a PEM private key in the form key files and KMS seed files carry it:
+    /// PKCS #8 (`PRIVATE KEY`), PKCS #1 (`RSA PRIVATE KEY`) or SEC 1 (`EC PRIVATE KEY`),
+    /// as the first of `specs` it is a key of. [`CryptoError::InvalidInput`] when it is a
+    /// key of none of them.
+    pub fn from_pem(pem: &[u8], specs: &[KeyPairSpec]) -> Result<Self, CryptoError> {
+        let (label, der) = crate::rsa::pem_decode(pem)?;
+        let pkcs8 = |spec: KeyPairSpec| -> Option<Vec<u8>> {
+            match (label.as_str(), spec.kind()) {
+                ("PRIVATE KEY", _) => Some(der.clone()),
+                ("RSA PRIVATE KEY", Kind::Rsa { .. }) => {
+                    Some(RsaKeyPair::from_der(&der).ok()?.as_der().ok()?.as_ref().to_vec())
+                }
+                ("EC PRIVATE KEY", Kind::Ecdsa(parameters)) => Some(
+                    EcdsaKeyPair::from_private_key_der(parameters.signing, &der)
+                        .ok()?
+                        .to_pkcs8v1()
+                        .ok()?
+                        .as_ref()
+                        .to_vec(),
+                ),
+                _ => None,
+            }
+        };
+        specs
+            .iter()
+            .find_map(|spec| Self::from_private_bytes(*spec, &pkcs8(*spec)?).ok())
+            .ok_or(CryptoError::InvalidInput)
+    }
+
     /// The private key for storage, which [`PrivateKey::from_private_bytes`] loads: PKCS #8
     /// v1 DER for RSA, EC, Ed25519 and ML-DSA (the seed form), the same bytes as
     /// [`PrivateKey::to_pkcs8_der`]. For ML-KEM, the raw FIPS 203 decapsulation key

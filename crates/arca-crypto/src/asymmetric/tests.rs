@@ -771,3 +771,43 @@ fn spki_reader_takes_only_minimal_der() {
     }
     assert!(spki::parse(&[0x30, 0x05, 0x30, 0x00, 0x03, 0x01, 0x00]).is_ok());
 }
+
+/// PEM in each of the three forms key files use loads as the spec it is, and as no
+/// other.
+#[test]
+fn pem_private_keys_in_pkcs8_pkcs1_and_sec1_forms() {
+    use aws_lc_rs::signature::EcdsaKeyPair;
+    use base64::Engine as _;
+    let pem = |label: &str, der: &[u8]| {
+        let body = base64::engine::general_purpose::STANDARD.encode(der);
+        format!("-----BEGIN {label}-----\n{body}\n-----END {label}-----\n")
+    };
+    let ecc = [KeyPairSpec::EccNistP256, KeyPairSpec::EccNistP384, KeyPairSpec::EccSecgP256k1];
+    let p384 = PrivateKey::generate(KeyPairSpec::EccNistP384).unwrap();
+    let pkcs8 = p384.to_pkcs8_der().unwrap();
+    let loaded =
+        PrivateKey::from_pem(pem("PRIVATE KEY", pkcs8.expose_secret()).as_bytes(), &ecc).unwrap();
+    assert_eq!(loaded.spec(), KeyPairSpec::EccNistP384);
+    assert_eq!(loaded.public_key_der().unwrap(), p384.public_key_der().unwrap());
+    let pair = EcdsaKeyPair::from_pkcs8(
+        &aws_lc_rs::signature::ECDSA_P384_SHA384_ASN1_SIGNING,
+        pkcs8.expose_secret(),
+    )
+    .unwrap();
+    let sec1 = aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::EcPrivateKeyRfc5915Der>::as_der(
+        &pair.private_key(),
+    )
+    .unwrap();
+    let loaded =
+        PrivateKey::from_pem(pem("EC PRIVATE KEY", sec1.as_ref()).as_bytes(), &ecc).unwrap();
+    assert_eq!(loaded.public_key_der().unwrap(), p384.public_key_der().unwrap());
+    assert!(
+        PrivateKey::from_pem(
+            pem("EC PRIVATE KEY", sec1.as_ref()).as_bytes(),
+            &[KeyPairSpec::EccNistP256]
+        )
+        .is_err()
+    );
+    // PKCS #1 (`openssl rsa -traditional`) is checked by the seed-file compat test.
+    assert!(PrivateKey::from_pem(b"not pem", &ecc).is_err());
+}

@@ -25,7 +25,7 @@ use crate::{
         GetParametersForImportResponse, ImportKeyMaterialRequest, KeyMaterialResponse,
     },
     operation::Operation,
-    record::{KeyRecord, KeyState, KeyVersion},
+    record::{KeyRecord, KeyState, KeyVersion, material_id},
     spec::KeyKind,
     validate::{self, Validator},
     wire::{Blob, Timestamp},
@@ -91,14 +91,6 @@ fn unwrapping(algorithm: &str) -> Option<(RsaPadding, bool)> {
         "RSA_AES_KEY_WRAP_SHA_256" => Some((RsaPadding::OaepSha256, true)),
         _ => None,
     }
-}
-
-/// The key material id of `material` imported into key `key_id`: keyed by the material,
-/// so the id reveals nothing of it, and the same material in the same key always has
-/// the same id.
-fn material_id(key_id: &str, material: &SecretBytes) -> String {
-    let label = format!("arca kms key material id\0{key_id}");
-    hex::encode(arca_crypto::hmac::sha256(material.expose_secret(), label.as_bytes()))
 }
 
 /// Checks that `material` is key material for a key of `kind`, in the form Arca stores

@@ -13,6 +13,7 @@ mod mac;
 mod multi_region;
 mod policy;
 mod rotation;
+pub(crate) mod seed;
 mod tags;
 
 use std::{collections::BTreeMap, sync::Arc};

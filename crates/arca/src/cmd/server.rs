@@ -25,6 +25,10 @@ pub struct ServerArgs {
     /// Log format: text or json.
     #[arg(long)]
     log_format: Option<String>,
+    /// KMS seed file (local-kms's YAML format), applied at start: the keys and aliases it
+    /// names are made unless they exist (the same as `[kms] seed_file`).
+    #[arg(long, value_name = "FILE")]
+    seed: Option<PathBuf>,
     /// TESTS ONLY: start with the clock this many seconds ahead and allow the admin
     /// AdvanceClock call, so that deletion and rotation jobs run for real in tests.
     #[arg(long, value_name = "SECONDS")]
@@ -48,6 +52,9 @@ pub fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
             "json" => LogFormat::Json,
             other => anyhow::bail!("--log-format must be text or json, not {other}"),
         };
+    }
+    if let Some(seed) = args.seed {
+        arca_server::services::set_kms_seed_file(&mut config, seed);
     }
     if let Some(offset) = args.danger_clock_offset {
         config.server.danger_clock_offset_seconds = Some(offset);
