@@ -114,9 +114,11 @@ struct SigningRequest<'a> {
 }
 
 impl KmsService {
-    /// Runs `work` with the key's current private key. RSA private-key operations take
-    /// milliseconds, so they run on the blocking pool and do not hold up other requests
-    /// on the executor; the others are microseconds and run in place.
+    /// Runs `work` with the key's current private key. An RSA 3072 or 4096 private-key
+    /// operation takes milliseconds, so it runs on the blocking pool and does not hold
+    /// up other requests on the executor; the others (RSA 2048 under a millisecond,
+    /// the rest microseconds) run in place, which keeps a core's worth of signing from
+    /// being shared out among many threads (bench/kms measured it).
     pub(super) async fn with_private_key<T, F>(key: &Arc<CachedKey>, work: F) -> Result<T, KmsError>
     where
         T: Send + 'static,
@@ -130,7 +132,11 @@ impl KmsService {
                 work(private)
             }
         };
-        if key.record.kind().is_some_and(KeyKind::is_rsa) {
+        let slow = matches!(
+            key.record.kind(),
+            Some(KeyKind::Pair(KeyPairSpec::Rsa3072 | KeyPairSpec::Rsa4096))
+        );
+        if slow {
             tokio::task::spawn_blocking(run)
                 .await
                 .map_err(|e| KmsError::internal("private key task", e))?
