@@ -182,11 +182,15 @@ pub(crate) fn oaep_padding(algorithm: &str) -> Option<RsaPadding> {
     }
 }
 
-/// The EncryptionAlgorithmSpec name of an RSA padding.
+/// The name of an RSA padding: the EncryptionAlgorithmSpec for the two KMS offers
+/// (the only ones [`oaep_padding`] gives), and a plain name for the others.
 pub(crate) fn oaep_name(padding: RsaPadding) -> &'static str {
     match padding {
         RsaPadding::OaepSha1 => RSAES_OAEP_SHA_1,
-        _ => RSAES_OAEP_SHA_256,
+        RsaPadding::OaepSha256 => RSAES_OAEP_SHA_256,
+        RsaPadding::OaepSha384 => "RSAES_OAEP_SHA_384",
+        RsaPadding::OaepSha512 => "RSAES_OAEP_SHA_512",
+        RsaPadding::Pkcs1 => "RSAES_PKCS1_V1_5",
     }
 }
 

@@ -139,9 +139,17 @@ impl SeedFile {
         Self::parse(&text)
     }
 
-    /// Parses a seed file's text.
+    /// Parses a seed file's text. The error names where the file is wrong, never what
+    /// it holds there: the parser's own message may quote a value, and a value here
+    /// may be key material.
     pub fn parse(text: &str) -> Result<Self, KmsError> {
-        serde_yaml_ng::from_str(text).map_err(|e| invalid("not a seed file", e))
+        serde_yaml_ng::from_str(text).map_err(|error| {
+            let place = error.location().map_or_else(
+                || "the file's structure".to_owned(),
+                |at| format!("line {}, column {}", at.line(), at.column()),
+            );
+            invalid("not a seed file in local-kms's format", format!("at {place}"))
+        })
     }
 
     /// The bootstrap account id the file asks for (`AccountId`).
@@ -447,6 +455,13 @@ Aliases:
         assert_eq!(seed.aliases[0].alias_name, "alias/testing");
         assert!(!format!("{seed:?}").contains("0000000000000000000000000001"));
         assert!(SeedFile::parse("Keys:\n  Unknown: []\n").is_err());
+        // A misplaced value is located, not quoted (it may be key material).
+        let secret = "5cdaead27fe7da2de47945d73cd6d79e36494e73802f3cd3869f1d2cb0b5d7a9";
+        let misplaced = format!(
+            "Keys:\n  Symmetric:\n    Aes:\n      - Metadata:\n          KeyId: x\n        BackingKeys: {secret}\n"
+        );
+        let message = SeedFile::parse(&misplaced).unwrap_err().to_string();
+        assert!(message.contains("line 6") && !message.contains(secret), "{message}");
         assert!(SeedFile::parse("- not a map").is_err());
     }
 }
