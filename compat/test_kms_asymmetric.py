@@ -300,3 +300,47 @@ def test_a_key_policy_can_allow_verify_but_not_sign(kms):
     finally:
         policy["Statement"].pop()
         kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=json.dumps(policy))
+
+
+def test_get_key_last_usage(kms, server, second_account):
+    key = kms.create_key()["KeyMetadata"]
+    fresh = kms.get_key_last_usage(KeyId=key["KeyId"])
+    assert fresh["KeyId"] == key["Arn"] and fresh["KeyLastUsage"] == {}
+    assert fresh["TrackingStartDate"] <= fresh["KeyCreationDate"]
+    blob = kms.encrypt(KeyId=key["KeyId"], Plaintext=b"used")["CiphertextBlob"]
+    assert kms.get_key_last_usage(KeyId=key["KeyId"])["KeyLastUsage"]["Operation"] == "Encrypt"
+    kms.decrypt(CiphertextBlob=blob)
+    assert kms.get_key_last_usage(KeyId=key["KeyId"])["KeyLastUsage"]["Operation"] == "Decrypt"
+    # A failed operation is not a use.
+    with pytest.raises(botocore.exceptions.ClientError):
+        kms.decrypt(CiphertextBlob=blob, EncryptionContext={"not": "it"})
+    assert kms.get_key_last_usage(KeyId=key["KeyId"])["KeyLastUsage"]["Operation"] == "Decrypt"
+    signer = pair_key(kms, "ECC_NIST_P256", "SIGN_VERIFY")
+    kms.sign(KeyId=signer["KeyId"], Message=b"m", SigningAlgorithm="ECDSA_SHA_256")
+    assert kms.get_key_last_usage(KeyId=signer["KeyId"])["KeyLastUsage"]["Operation"] == "Sign"
+    # Another account may not ask, whatever the key policy says (AWS: no cross-account use).
+    other = server.client("kms", second_account["AccessKeyId"], second_account["SecretAccessKey"])
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        other.get_key_last_usage(KeyId=key["Arn"])
+    assert error(excinfo)[0] == "AccessDeniedException"
+
+
+def test_key_last_usage_survives_a_restart(tmp_path):
+    import time
+
+    from arca_harness import ArcaServer
+
+    server = ArcaServer(tmp_path / "data").start()
+    try:
+        kms = server.client("kms")
+        key = kms.create_key()["KeyMetadata"]
+        kms.generate_data_key(KeyId=key["KeyId"], KeySpec="AES_256")
+        time.sleep(6)  # past one flush (every 5 s)
+    finally:
+        server.stop()
+    server.start()
+    try:
+        used = server.client("kms").get_key_last_usage(KeyId=key["KeyId"])["KeyLastUsage"]
+        assert used["Operation"] == "GenerateDataKey"
+    finally:
+        server.stop()

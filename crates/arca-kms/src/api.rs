@@ -781,6 +781,24 @@ shapes! {
         /// Check permissions only.
         dry_run: bool,
     }
+    /// GetKeyLastUsage output.
+    output GetKeyLastUsageResponse {
+        /// Key ARN.
+        key_id: String,
+        /// The last successful cryptographic operation (empty if none was recorded).
+        key_last_usage: KeyLastUsage,
+        /// When the store began recording key use.
+        tracking_start_date: Timestamp,
+        /// When the key was made.
+        key_creation_date: Timestamp,
+    }
+    /// A key's last successful cryptographic operation.
+    output KeyLastUsage {
+        /// The operation.
+        operation: String,
+        /// When.
+        timestamp: Timestamp,
+    }
     /// A multi-Region key set, as DescribeKey shows it.
     output MultiRegionConfiguration {
         /// PRIMARY or REPLICA.

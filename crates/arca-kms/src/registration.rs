@@ -76,7 +76,7 @@ const fn row(name: &'static str, operation: Operation, read_only: bool) -> Row {
 }
 
 /// Every KMS operation Arca serves.
-static OPERATIONS: [Row; 49] = [
+static OPERATIONS: [Row; 50] = [
     row("CreateKey", Operation::CreateKey, false),
     row("DescribeKey", Operation::DescribeKey, true),
     row("ListKeys", Operation::ListKeys, true),
@@ -133,6 +133,7 @@ static OPERATIONS: [Row; 49] = [
     row("RevokeGrant", Operation::RevokeGrant, false),
     row("ReplicateKey", Operation::ReplicateKey, false),
     row("UpdatePrimaryRegion", Operation::UpdatePrimaryRegion, false),
+    row("GetKeyLastUsage", Operation::GetKeyLastUsage, true),
 ];
 
 /// KMS as the registry sees it.
@@ -223,6 +224,7 @@ impl Service for KmsApi {
             "RevokeGrant" => revoke_grant,
             "ReplicateKey" => replicate_key,
             "UpdatePrimaryRegion" => update_primary_region,
+            "GetKeyLastUsage" => get_key_last_usage,
         })
     }
 

@@ -206,6 +206,7 @@ impl KmsService {
             private.sign(algorithm, signed).map_err(|e| KmsError::internal("sign", e))
         })
         .await?;
+        self.note_use(&key, Operation::Sign);
         Ok(SignResponse {
             key_id: Some(key.record.arn.clone()),
             signature: Some(Blob(signature)),
@@ -248,6 +249,7 @@ impl KmsService {
         if !valid {
             return Err(KmsError::InvalidSignature);
         }
+        self.note_use(&key, Operation::Verify);
         Ok(VerifyResponse {
             key_id: Some(key.record.arn.clone()),
             signature_valid: Some(true),
@@ -314,6 +316,7 @@ impl KmsService {
             private.derive_shared_secret(&peer).map_err(|_| KmsError::Validation(String::new()))
         })
         .await?;
+        self.note_use(&key, Operation::DeriveSharedSecret);
         Ok(DeriveSharedSecretResponse {
             key_id: Some(key.record.arn.clone()),
             shared_secret: Some(SecretBlob(secret)),
@@ -343,6 +346,7 @@ impl KmsService {
         let (ciphertext, secret) =
             asymmetric::encapsulate(pair_spec(&key)?, Self::public_key(&key)?)
                 .map_err(|e| KmsError::internal("encapsulate", e))?;
+        self.note_use(&key, Operation::Encapsulate);
         Ok(EncapsulateResponse {
             key_id: Some(key.record.arn.clone()),
             shared_secret: Some(SecretBlob(secret)),
@@ -381,6 +385,7 @@ impl KmsService {
             private.decapsulate(&ciphertext).map_err(|_| KmsError::InvalidCiphertext)
         })
         .await?;
+        self.note_use(&key, Operation::Decapsulate);
         Ok(DecapsulateResponse {
             key_id: Some(key.record.arn.clone()),
             shared_secret: Some(SecretBlob(secret)),

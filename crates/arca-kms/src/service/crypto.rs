@@ -344,6 +344,7 @@ impl KmsService {
             return Err(KmsError::DryRunOperation);
         }
         let blob = Self::seal_for(&key, sealing, plaintext.0.expose_secret(), &context)?;
+        self.note_use(&key, Operation::Encrypt);
         Ok(EncryptResponse {
             ciphertext_blob: Some(Blob(blob)),
             key_id: Some(key.record.arn.clone()),
@@ -383,6 +384,7 @@ impl KmsService {
             return Err(KmsError::DryRunOperation);
         }
         let (plaintext, version) = Self::open_with(&key, sealing, bytes, &context).await?;
+        self.note_use(&key, Operation::Decrypt);
         Ok(DecryptResponse {
             key_id: Some(key.record.arn.clone()),
             plaintext: Some(SecretBlob(plaintext)),
@@ -471,6 +473,8 @@ impl KmsService {
             }
             Sealing::Oaep(_) => None,
         };
+        self.note_use(&source, Operation::ReEncryptFrom);
+        self.note_use(&destination, Operation::ReEncryptTo);
         Ok(ReEncryptResponse {
             ciphertext_blob: Some(Blob(blob)),
             source_key_id: Some(source.record.arn.clone()),
@@ -578,6 +582,7 @@ impl KmsService {
         }
         let data_key = SecretBytes::random(length);
         let blob = Self::seal(&key, data_key.expose_secret(), &context)?;
+        self.note_use(&key, operation);
         Ok(GenerateDataKeyResponse {
             ciphertext_blob: Some(Blob(blob)),
             plaintext: return_plaintext.then(|| SecretBlob(data_key)),

@@ -85,6 +85,7 @@ impl KmsService {
         }
         let (private, public) = generate_pair(pair_spec).await?;
         let sealed = Self::seal(&key, private.expose_secret(), &context)?;
+        self.note_use(&key, operation);
         Ok(GenerateDataKeyPairResponse {
             private_key_ciphertext_blob: Some(Blob(sealed)),
             private_key_plaintext: return_plaintext.then(|| SecretBlob(private)),

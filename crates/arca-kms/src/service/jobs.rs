@@ -65,6 +65,7 @@ impl KmsService {
             Write::delete(ACCOUNT_KEYS, &Self::index_key(&record), Precondition::None),
         ];
         writes.extend(super::grants::deletions(self.store.as_ref(), key_id).await?);
+        writes.push(Write::delete(super::last_usage::LAST_USAGE, key_id, Precondition::None));
         let prefix = scope_prefix(&record.account_id, &record.region);
         let mut start_after: Option<String> = None;
         loop {

@@ -86,6 +86,7 @@ impl KmsService {
         let message = input.message.unwrap_or_default().0;
         let mac =
             arca_crypto::hmac::sign(spec.hash(), Self::hmac_key(&key)?, message.expose_secret());
+        self.note_use(&key, Operation::GenerateMac);
         Ok(GenerateMacResponse {
             mac: Some(Blob(mac)),
             mac_algorithm: input.mac_algorithm,
@@ -124,6 +125,7 @@ impl KmsService {
         if !arca_crypto::hmac::verify(spec.hash(), key_bytes, message.expose_secret(), &mac) {
             return Err(KmsError::InvalidMac);
         }
+        self.note_use(&key, Operation::VerifyMac);
         Ok(VerifyMacResponse {
             key_id: Some(key.record.arn.clone()),
             mac_valid: Some(true),

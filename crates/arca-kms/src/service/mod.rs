@@ -9,6 +9,7 @@ mod grants;
 mod import;
 mod jobs;
 mod keys;
+mod last_usage;
 mod mac;
 mod multi_region;
 mod policy;
@@ -43,6 +44,8 @@ pub struct KmsService {
     keyring: Arc<RootKeyring>,
     clock: Clock,
     cache: KeyCache,
+    /// Key uses noted since the last flush (GetKeyLastUsage).
+    usage: last_usage::UsageNotes,
 }
 
 impl std::fmt::Debug for KmsService {
@@ -108,15 +111,48 @@ impl KmsService {
         clock: Clock,
         config: &KmsConfig,
     ) -> Arc<Self> {
-        Arc::new(Self { store, keyring, clock, cache: KeyCache::new(config) })
+        Arc::new(Self {
+            store,
+            keyring,
+            clock,
+            cache: KeyCache::new(config),
+            usage: last_usage::UsageNotes::default(),
+        })
     }
 
     /// Drops cached state whenever the store reports a change to keys or aliases,
-    /// from this node or any other. Returns the task's handle.
+    /// from this node or any other, and writes noted key uses to the store every few
+    /// seconds. Returns the task's handle.
     pub fn spawn_invalidation(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let service = Arc::clone(self);
-        let mut changes = self.store.subscribe();
+        let changes = self.store.subscribe();
         tokio::spawn(async move {
+            tokio::select! {
+                () = Arc::clone(&service).invalidate_on_change(changes) => {}
+                () = service.flush_usage_forever() => {}
+            }
+        })
+    }
+
+    async fn flush_usage_forever(self: Arc<Self>) {
+        if let Err(error) = self.tracking_start().await {
+            tracing::warn!(%error, "could not record when key use tracking began");
+        }
+        let mut tick = tokio::time::interval(last_usage::FLUSH_INTERVAL);
+        loop {
+            tick.tick().await;
+            if let Err(error) = self.flush_last_usage().await {
+                tracing::warn!(%error, "could not write key last-use records; retrying");
+            }
+        }
+    }
+
+    async fn invalidate_on_change(
+        self: Arc<Self>,
+        mut changes: tokio::sync::broadcast::Receiver<arca_store::Change>,
+    ) {
+        let service = self;
+        {
             loop {
                 match changes.recv().await {
                     Ok(change) if change.table == KEYS => service.cache.invalidate_key(&change.key),
@@ -134,7 +170,7 @@ impl KmsService {
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 }
             }
-        })
+        }
     }
 
     pub(crate) fn now_ms(&self) -> i64 {
