@@ -129,6 +129,11 @@ def test_names_are_idempotent_and_tokens_are_checked(server, kms):
     with pytest.raises(botocore.exceptions.ClientError) as excinfo:
         kms.retire_grant(GrantToken="not-a-grant-token")
     assert error(excinfo)[0] == "InvalidGrantTokenException"
+    # Every operation that takes grant tokens refuses ones this server did not issue.
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        kms.encrypt(KeyId=key["KeyId"], Plaintext=b"x", GrantTokens=["not-a-grant-token"])
+    assert error(excinfo)[0] == "InvalidGrantTokenException"
+    kms.encrypt(KeyId=key["KeyId"], Plaintext=b"x", GrantTokens=[one["GrantToken"]])
     with pytest.raises(botocore.exceptions.ClientError) as excinfo:
         kms.list_grants(KeyId="invalid")
     assert error(excinfo)[0] == "NotFoundException"

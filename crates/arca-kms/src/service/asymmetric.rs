@@ -170,6 +170,7 @@ impl KmsService {
         v.one_of("signingAlgorithm", request.algorithm.as_ref(), spec::SIGNING_ALGORITHMS);
         validate::grant_tokens(&mut v, request.grant_tokens);
         v.finish()?;
+        super::grants::check_tokens(request.grant_tokens)?;
         let key = self.key_for_action(caller, request.key_id, operation).await?;
         Self::check_usable(&key.record)?;
         check_usage(&key, spec::SIGN_VERIFY, operation)?;
@@ -266,6 +267,7 @@ impl KmsService {
         let mut v = Validator::new();
         validate::grant_tokens(&mut v, input.grant_tokens.as_ref());
         v.finish()?;
+        super::grants::check_tokens(input.grant_tokens.as_ref())?;
         let key = self.key_for_action(caller, &input.key_id, Operation::GetPublicKey).await?;
         Self::check_usable(&key.record)?;
         let record = &key.record;
@@ -303,6 +305,7 @@ impl KmsService {
         v.blob_length("publicKey", input.public_key.as_ref().map(|k| k.0.len()), 1, 8192);
         validate::grant_tokens(&mut v, input.grant_tokens.as_ref());
         v.finish()?;
+        super::grants::check_tokens(input.grant_tokens.as_ref())?;
         let key = self.key_for_action(caller, &input.key_id, Operation::DeriveSharedSecret).await?;
         Self::check_usable(&key.record)?;
         check_usage(&key, spec::KEY_AGREEMENT, Operation::DeriveSharedSecret)?;
@@ -337,6 +340,7 @@ impl KmsService {
         v.one_of("encapsulationAlgorithm", input.encapsulation_algorithm.as_ref(), &["ML_KEM"]);
         validate::grant_tokens(&mut v, input.grant_tokens.as_ref());
         v.finish()?;
+        super::grants::check_tokens(input.grant_tokens.as_ref())?;
         let key = self.key_for_action(caller, &input.key_id, Operation::Encapsulate).await?;
         Self::check_usable(&key.record)?;
         check_usage(&key, spec::ENCAPSULATE_DECAPSULATE, Operation::Encapsulate)?;
@@ -374,6 +378,7 @@ impl KmsService {
         v.one_of("encapsulationAlgorithm", input.encapsulation_algorithm.as_ref(), &["ML_KEM"]);
         validate::grant_tokens(&mut v, input.grant_tokens.as_ref());
         v.finish()?;
+        super::grants::check_tokens(input.grant_tokens.as_ref())?;
         let key = self.key_for_action(caller, &input.key_id, Operation::Decapsulate).await?;
         Self::check_usable(&key.record)?;
         check_usage(&key, spec::ENCAPSULATE_DECAPSULATE, Operation::Decapsulate)?;

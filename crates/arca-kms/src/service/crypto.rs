@@ -327,6 +327,7 @@ impl KmsService {
         validate::grant_tokens(&mut v, input.grant_tokens.as_ref());
         v.one_of("encryptionAlgorithm", input.encryption_algorithm.as_ref(), ENCRYPTION_ALGORITHMS);
         v.finish()?;
+        super::grants::check_tokens(input.grant_tokens.as_ref())?;
         let context = input.encryption_context.unwrap_or_default();
         let key = self
             .authorized_key(
@@ -367,6 +368,7 @@ impl KmsService {
         validate::grant_tokens(&mut v, input.grant_tokens.as_ref());
         v.one_of("encryptionAlgorithm", input.encryption_algorithm.as_ref(), ENCRYPTION_ALGORITHMS);
         v.finish()?;
+        super::grants::check_tokens(input.grant_tokens.as_ref())?;
         let context = input.encryption_context.unwrap_or_default();
         let bytes = input.ciphertext_blob.unwrap_or_default().0;
         let (key, sealing) = self
@@ -427,6 +429,7 @@ impl KmsService {
         );
         validate::grant_tokens(&mut v, input.grant_tokens.as_ref());
         v.finish()?;
+        super::grants::check_tokens(input.grant_tokens.as_ref())?;
         let source_context = input.source_encryption_context.unwrap_or_default();
         let destination_context = input.destination_encryption_context.unwrap_or_default();
         let bytes = input.ciphertext_blob.unwrap_or_default().0;
@@ -559,6 +562,7 @@ impl KmsService {
         v.one_of("keySpec", input.key_spec.as_ref(), &["AES_256", "AES_128"]);
         validate::grant_tokens(&mut v, input.grant_tokens.as_ref());
         v.finish()?;
+        super::grants::check_tokens(input.grant_tokens.as_ref())?;
         let length = match (input.number_of_bytes, input.key_spec.as_deref()) {
             (Some(_), Some(_)) => {
                 return Err(KmsError::Validation(

@@ -70,6 +70,7 @@ impl KmsService {
         v.one_of("keyPairSpec", input.key_pair_spec.as_ref(), spec::DATA_KEY_PAIR_SPECS);
         validate::grant_tokens(&mut v, input.grant_tokens.as_ref());
         v.finish()?;
+        super::grants::check_tokens(input.grant_tokens.as_ref())?;
         let context = input.encryption_context.unwrap_or_default();
         let key =
             self.data_key_target(caller, input.key_id.as_deref(), &context, operation).await?;

@@ -143,6 +143,15 @@ fn token(grant: &GrantRecord) -> String {
     URL_SAFE_NO_PAD.encode(format!("{TOKEN_PREFIX}{}/{}", grant.key_id, grant.grant_id))
 }
 
+/// Refuses grant tokens this service did not issue (InvalidGrantTokenException, as
+/// AWS answers). A well-formed token needs nothing more: grants take effect at once.
+pub(super) fn check_tokens(tokens: Option<&Vec<String>>) -> Result<(), KmsError> {
+    for token in tokens.into_iter().flatten() {
+        parse_token(token)?;
+    }
+    Ok(())
+}
+
 /// The (key id, grant id) a grant token names.
 fn parse_token(token: &str) -> Result<(String, String), KmsError> {
     let invalid = || KmsError::InvalidGrantToken("The grant token is not valid.".into());
@@ -206,6 +215,7 @@ impl KmsService {
             c.is_ascii_alphanumeric() || ":/_-".contains(c)
         });
         v.finish()?;
+        check_tokens(input.grant_tokens.as_ref())?;
         if input.grantee_service_principal.is_some() || input.retiring_service_principal.is_some() {
             return Err(KmsError::UnsupportedOperation(
                 "Service principals in grants are not supported by this server.".into(),

@@ -56,6 +56,7 @@ impl KmsService {
         more(&mut v);
         validate::grant_tokens(&mut v, grant_tokens);
         v.finish()?;
+        super::grants::check_tokens(grant_tokens)?;
         let key = self.key_for_action(caller, key_id, operation).await?;
         Self::check_usable(&key.record)?;
         check_usage(&key, spec::GENERATE_VERIFY_MAC, operation)?;
