@@ -145,3 +145,23 @@ def test_the_encryption_sdk_decrypts_through_either_region(server, east, west, m
     assert decrypted == plaintext
     with pytest.raises(Exception):
         client.decrypt(source=ciphertext, key_provider=aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(key_ids=[west_arn]))
+
+
+def test_a_deleted_replica_leaves_the_set(tmp_path):
+    from arca_harness import ArcaServer
+
+    server = ArcaServer(tmp_path / "data", ["--danger-clock-offset", "0"]).start()
+    try:
+        east, west = server.client("kms", region="us-east-1"), server.client("kms", region="eu-west-1")
+        key, _ = replicated(east, west)
+        west.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)
+        assert [r["Region"] for r in east.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["MultiRegionConfiguration"]["ReplicaKeys"]] == ["eu-west-1"]
+        server.advance_clock(8 * 86_400)
+        with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+            west.describe_key(KeyId=key["KeyId"])
+        assert error(excinfo)[0] == "NotFoundException"
+        assert east.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["MultiRegionConfiguration"]["ReplicaKeys"] == []
+        # Now the primary has no replicas, it may be deleted.
+        assert east.schedule_key_deletion(KeyId=key["KeyId"])["KeyState"] == "PendingDeletion"
+    finally:
+        server.stop()

@@ -60,6 +60,9 @@ impl KmsService {
         if !due {
             return Ok(());
         }
+        // The rest of a multi-Region set forgets this member first: should the deletion
+        // below fail, the retried job finds the key and does both again.
+        self.forget_replica(&record).await?;
         let mut writes = vec![
             Write::delete(KEYS, key_id, Precondition::Version(stored.version)),
             Write::delete(ACCOUNT_KEYS, &Self::index_key(&record), Precondition::None),
@@ -86,7 +89,6 @@ impl KmsService {
         }
         self.store.commit(writes).await?;
         self.store.cancel_job(&format!("{}/{key_id}", super::ROTATE_JOB)).await?;
-        self.forget_replica(&record).await?;
         self.cache.invalidate_key(key_id);
         tracing::info!(key = %record.arn, "deleted key whose waiting period ended");
         Ok(())

@@ -299,7 +299,8 @@ impl KmsService {
         Ok(())
     }
 
-    /// When a member of a set is deleted, the others forget it.
+    /// When a member of a set is being deleted, the others forget it (the member's own
+    /// record is left for the deletion to remove).
     pub(super) async fn forget_replica(&self, deleted: &KeyRecord) -> Result<(), KmsError> {
         let Some(set) = &deleted.multi_region else { return Ok(()) };
         let Some(anchor) = std::iter::once(&set.primary_region)
@@ -313,6 +314,7 @@ impl KmsService {
             return Ok(());
         }
         self.update_set(&anchor, |members, _| {
+            members.retain(|member| member.region != deleted.region);
             for member in members.iter_mut() {
                 if let Some(set) = member.multi_region.as_mut() {
                     set.replica_regions.retain(|region| *region != deleted.region);
