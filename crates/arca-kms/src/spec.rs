@@ -3,11 +3,7 @@
 //! DescribeKey and GetPublicKey list. The table follows the "Key spec reference" of
 //! the AWS KMS developer guide.
 
-use arca_crypto::{
-    asymmetric::{KeyPairSpec, SigningAlgorithm},
-    digest::HashAlgorithm,
-    rsa::RsaPadding,
-};
+use arca_crypto::{asymmetric::KeyPairSpec, digest::HashAlgorithm, rsa::RsaPadding};
 
 /// The symmetric encryption key spec.
 pub(crate) const SYMMETRIC_DEFAULT: &str = "SYMMETRIC_DEFAULT";
@@ -236,11 +232,6 @@ pub(crate) const DATA_KEY_PAIR_SPECS: &[&str] = &[
     "ML_KEM_768",
     "ML_KEM_1024",
 ];
-
-/// The signing algorithm a name gives, if Arca offers it.
-pub(crate) fn signing_algorithm(name: &str) -> Option<SigningAlgorithm> {
-    SigningAlgorithm::from_name(name)
-}
 
 #[cfg(test)]
 mod tests {

@@ -71,7 +71,7 @@ fn check_signing(
             key.record.key_spec
         ))
     };
-    let algorithm_spec = spec::signing_algorithm(algorithm).ok_or_else(incompatible)?;
+    let algorithm_spec = SigningAlgorithm::from_name(algorithm).ok_or_else(incompatible)?;
     if !spec.signing_algorithms().contains(&algorithm_spec) {
         return Err(incompatible());
     }

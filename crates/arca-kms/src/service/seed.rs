@@ -216,8 +216,7 @@ impl KmsService {
             return Ok(());
         }
         let value = serde_json::to_vec(&record).map_err(|e| KmsError::internal("encode key", e))?;
-        let index =
-            format!("{}{}", scope_prefix(&record.account_id, &record.region), record.key_id);
+        let index = Self::index_key(&record);
         let written = self
             .store
             .commit(vec![
