@@ -26,11 +26,13 @@ mod peers;
 mod plain;
 mod registry;
 mod service;
+mod shapes;
+pub mod values;
 
 pub use arca_wire::{self as wire, ApiError, Protocol, validate};
 pub use config::{ConfigSection, SectionConfig, ServiceConfigs};
 pub use input::{Input, Reply};
-pub use peers::{Dispatch, Peers};
+pub use peers::{Dispatch, OutboundPost, Peers};
 pub use plain::{PlainRequest, PlainResponse, PlainRoute};
 pub use registry::{Registry, Route, RouteError};
 pub use service::{Binding, Call, Descriptor, Operation, Service};

@@ -4,7 +4,10 @@
 //! `kms:CallerAccount` set as AWS sets them, and the platform authorises, audits and
 //! counts the call like any request.
 
-use std::sync::{Arc, OnceLock, Weak};
+use std::{
+    sync::{Arc, OnceLock, Weak},
+    time::Duration,
+};
 
 use arca_gate::Caller;
 use serde::{Serialize, de::DeserializeOwned};
@@ -23,6 +26,30 @@ pub trait Dispatch: Send + Sync {
         operation: &str,
         input: serde_json::Value,
     ) -> Result<serde_json::Value, ApiError>;
+
+    /// Sends an outbound HTTP POST for a service (a webhook) and returns the answer's
+    /// status; only the server speaks HTTP.
+    async fn post(&self, request: OutboundPost) -> Result<u16, String>;
+}
+
+/// An HTTP POST a service sends out (rotation webhooks, event targets).
+#[derive(Clone)]
+pub struct OutboundPost {
+    /// `http://` URL.
+    pub url: String,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// The body (sent as `application/json`).
+    pub body: Vec<u8>,
+    /// The longest the whole exchange may take.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for OutboundPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Bodies and headers may carry secrets (signatures, event payloads).
+        f.debug_struct("OutboundPost").field("url", &self.url).finish_non_exhaustive()
+    }
 }
 
 /// A service's handle on the others. Cheap to clone; the server fills it in once
@@ -65,5 +92,15 @@ impl Peers {
         let output = dispatch.dispatch(&caller, service, operation, document).await?;
         serde_json::from_value(output)
             .map_err(|_| ApiError::new("InternalFailure", 500, "An internal error occurred"))
+    }
+
+    /// Sends an outbound POST through the server; the answer's status.
+    pub async fn post(&self, request: OutboundPost) -> Result<u16, String> {
+        let dispatch = self
+            .0
+            .get()
+            .and_then(Weak::upgrade)
+            .ok_or_else(|| "the server is stopping".to_string())?;
+        dispatch.post(request).await
     }
 }

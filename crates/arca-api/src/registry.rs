@@ -404,6 +404,7 @@ mod tests {
             Binding::RpcV2Cbor { service_shape: "TestService" },
         ],
         internal_error_code: "InternalFailure",
+        error_message_member: "message",
         operations: &[ROW],
     };
 
@@ -412,6 +413,7 @@ mod tests {
         signing_names: &["q"],
         bindings: &[Binding::AwsQuery { xmlns: "urn:q" }],
         internal_error_code: "ServiceFailure",
+        error_message_member: "message",
         operations: &[ROW],
     };
 
@@ -516,6 +518,7 @@ mod tests {
                 signing_names: &["public"],
                 bindings: &[],
                 internal_error_code: "InternalFailure",
+                error_message_member: "message",
                 operations: &[],
             };
             &DESCRIPTOR
@@ -564,6 +567,7 @@ mod tests {
             signing_names: &["clash"],
             bindings: &[Binding::AwsJson { target_prefix: "TestService" }],
             internal_error_code: "InternalFailure",
+            error_message_member: "message",
             operations: &[],
         };
         registry.register(Arc::new(Fixed(&CLASH)));

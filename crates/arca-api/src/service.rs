@@ -62,6 +62,9 @@ pub struct Descriptor {
     pub bindings: &'static [Binding],
     /// The code of an internal failure (`KMSInternalException`, `ServiceFailure`, ...).
     pub internal_error_code: &'static str,
+    /// The member that carries an error's message in JSON and CBOR error bodies, as the
+    /// service's model names it: `message` (KMS) or `Message` (Secrets Manager).
+    pub error_message_member: &'static str,
     /// Every operation it serves.
     pub operations: &'static [Operation],
 }

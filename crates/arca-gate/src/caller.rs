@@ -88,6 +88,13 @@ impl Caller {
         Self { via_service: Some(service.into()), ..self.clone() }
     }
 
+    /// The same caller acting in `region`: a service that keeps the caller's resource in
+    /// step in another region the deployment serves (a Secrets Manager replica) works
+    /// there as the caller, with the caller's own account, principal and policies.
+    pub fn in_region(&self, region: impl Into<String>) -> Self {
+        Self { region: region.into(), ..self.clone() }
+    }
+
     /// A caller for tests of the services, as authentication would make it: the root
     /// principal of `account` when `user` is `None`, else that IAM user with
     /// `policies`. Not built outside tests (feature `test-util`).
@@ -314,6 +321,27 @@ mod tests {
             via_service: None,
             now_ms: 1_700_000_000_000,
         }
+    }
+
+    #[test]
+    fn a_caller_moved_to_another_region_keeps_its_identity_and_reach() {
+        let caller = root_of("111111111111", Vec::new());
+        let moved = caller.in_region("eu-west-3");
+        assert_eq!(moved.region(), "eu-west-3");
+        assert_eq!(moved.account_id(), caller.account_id());
+        assert_eq!(moved.principal_arn(), caller.principal_arn());
+        // Moving regions never reaches another account's same-account-only resource.
+        let other = "arn:aws:kms:eu-west-3:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        assert!(
+            moved
+                .check_reach(
+                    "kms:CreateAlias",
+                    other,
+                    "222222222222",
+                    CrossAccount::SameAccountOnly
+                )
+                .is_err()
+        );
     }
 
     #[test]

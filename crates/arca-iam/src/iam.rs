@@ -85,6 +85,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     signing_names: &["iam"],
     bindings: &[Binding::AwsQuery { xmlns: XMLNS }],
     internal_error_code: "ServiceFailure",
+    error_message_member: "message",
     operations: &OPERATIONS,
 };
 

@@ -21,6 +21,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     signing_names: &["sts"],
     bindings: &[Binding::AwsQuery { xmlns: XMLNS }],
     internal_error_code: "ServiceFailure",
+    error_message_member: "message",
     operations: &OPERATIONS,
 };
 

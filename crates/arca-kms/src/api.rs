@@ -3,26 +3,9 @@
 //! member is reported as AWS reports it (a `ValidationException`), not as a
 //! deserialisation failure.
 
-use serde::{Deserialize, Serialize};
-
 use crate::wire::{Blob, EncryptionContext, SecretBlob, Tag, Timestamp};
 
-macro_rules! shapes {
-    ($( $(#[$meta:meta])* $kind:ident $name:ident { $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),* $(,)? } )*) => {
-        $(
-            $(#[$meta])*
-            #[derive(Debug, Default, Clone, Serialize, Deserialize)]
-            #[serde(rename_all = "PascalCase")]
-            pub struct $name {
-                $(
-                    $(#[$fmeta])*
-                    #[serde(default, skip_serializing_if = "Option::is_none")]
-                    pub $field: Option<$ty>,
-                )*
-            }
-        )*
-    };
-}
+use arca_api::shapes;
 
 shapes! {
     /// CreateKey input.

@@ -142,6 +142,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     signing_names: &["kms"],
     bindings: &[Binding::AwsJson { target_prefix: "TrentService" }],
     internal_error_code: "KMSInternalException",
+    error_message_member: "message",
     operations: &OPERATIONS,
 };
 

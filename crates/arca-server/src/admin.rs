@@ -57,6 +57,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     signing_names: &["arca"],
     bindings: &[Binding::AwsJson { target_prefix: "ArcaAdmin" }],
     internal_error_code: "InternalFailure",
+    error_message_member: "message",
     operations: &OPERATIONS,
 };
 

@@ -67,6 +67,10 @@ impl Dispatch for AppState {
             ApiError::new(descriptor.internal_error_code, 500, "An internal error occurred")
         })
     }
+
+    async fn post(&self, request: arca_api::OutboundPost) -> Result<u16, String> {
+        crate::outbound::post(request).await
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub mod audit_event;
 pub mod config;
 mod in_process;
 pub mod metrics;
+mod outbound;
 pub mod pipeline;
 mod request_body;
 mod serve;

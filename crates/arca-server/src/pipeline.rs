@@ -256,7 +256,10 @@ async fn serve(
     let Route { service, operation, input } = route;
     let descriptor = service.descriptor();
     let parameters = Some(input.audit_members(operation.audit_members));
-    let result = service.call(arca_api::Call { caller, operation, input }).await;
+    let result = service
+        .call(arca_api::Call { caller, operation, input })
+        .await
+        .map_err(|error| error.with_message_member(descriptor.error_message_member));
     Served {
         service: descriptor.name,
         operation: operation.name,

@@ -14,8 +14,13 @@ use crate::{admin::AdminApi, state::AppState};
 pub(crate) struct Parts {
     pub(crate) state: Weak<AppState>,
     /// For services that call others in process on their caller's behalf.
-    #[expect(dead_code, reason = "Secrets Manager, the first service to call another, takes it")]
     pub(crate) peers: arca_api::Peers,
+    pub(crate) store: Arc<dyn arca_store::Store>,
+    pub(crate) clock: arca_gate::Clock,
+    /// The services' sections of the configuration file.
+    pub(crate) configs: arca_api::ServiceConfigs,
+    /// The regions this deployment serves.
+    pub(crate) regions: Vec<String>,
     pub(crate) identity: Arc<Identity>,
     pub(crate) kms: Arc<KmsService>,
 }
@@ -28,12 +33,20 @@ pub fn set_kms_seed_file(config: &mut crate::Config, path: std::path::PathBuf) {
 }
 
 /// The services' sections of the configuration file, `[name]` each.
-pub(crate) const CONFIG_SECTIONS: &[arca_api::ConfigSection] = &[arca_kms::CONFIG];
+pub(crate) const CONFIG_SECTIONS: &[arca_api::ConfigSection] =
+    &[arca_kms::CONFIG, arca_secrets::CONFIG];
 
 /// The registry of every service.
 pub(crate) fn registry(parts: Parts) -> Registry {
     let mut registry = Registry::new();
     registry.register(Arc::new(arca_kms::KmsApi(parts.kms)));
+    registry.register(Arc::new(arca_secrets::SecretsApi(arca_secrets::SecretsService::new(
+        parts.store,
+        parts.peers,
+        parts.clock,
+        parts.configs.get(arca_secrets::CONFIG.name),
+        parts.regions,
+    ))));
     registry.register(Arc::new(arca_iam::IamApi::new(parts.identity)));
     registry.register(Arc::new(arca_iam::StsApi));
     registry.register(Arc::new(AdminApi(parts.state)));

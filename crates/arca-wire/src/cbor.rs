@@ -126,25 +126,26 @@ pub fn serialize_timestamp<S: Serializer>(
     }
 }
 
-/// Encodes an error body: `{"__type": code, "message": message}`.
+/// Encodes an error body: `{"__type": code, "message": message}` (the message under
+/// the error's [`ApiError::message_member`]).
 ///
 /// The code is written bare. Clients read the part after a `#` when the value is a
 /// shape id, so the bare code and [`error_body_with_namespace`] parse alike.
 pub fn error_body(error: &ApiError) -> Vec<u8> {
-    encode_error(error.code.clone(), &error.message)
+    encode_error(error.code.clone(), error.message_member, &error.message)
 }
 
 /// Encodes an error body naming the error by its absolute shape id
 /// (`com.amazonaws.acmpca#ResourceNotFoundException`), the form the Smithy
 /// specification gives, for services that know their Smithy namespace.
 pub fn error_body_with_namespace(error: &ApiError, namespace: &str) -> Vec<u8> {
-    encode_error(format!("{namespace}#{}", error.code), &error.message)
+    encode_error(format!("{namespace}#{}", error.code), error.message_member, &error.message)
 }
 
-fn encode_error(error_type: String, message: &str) -> Vec<u8> {
+fn encode_error(error_type: String, member: &str, message: &str) -> Vec<u8> {
     let map = Value::Map(vec![
         (Value::Text("__type".into()), Value::Text(error_type)),
-        (Value::Text("message".into()), Value::Text(message.to_string())),
+        (Value::Text(member.into()), Value::Text(message.to_string())),
     ]);
     let mut out = Vec::new();
     // Writing a map of two strings into a Vec cannot fail.

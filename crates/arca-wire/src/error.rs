@@ -10,12 +10,22 @@ pub struct ApiError {
     pub message: String,
     /// The HTTP status.
     pub status: u16,
+    /// The member JSON and CBOR error bodies carry the message in (`message` unless the
+    /// answering service's model says otherwise).
+    pub message_member: &'static str,
 }
 
 impl ApiError {
     /// An error with the given code, status and message.
     pub fn new(code: impl Into<String>, status: u16, message: impl Into<String>) -> Self {
-        Self { code: code.into(), message: message.into(), status }
+        Self { code: code.into(), message: message.into(), status, message_member: "message" }
+    }
+
+    /// The same error with its message in `member` (`Message` for services whose
+    /// models name it so).
+    pub fn with_message_member(mut self, member: &'static str) -> Self {
+        self.message_member = member;
+        self
     }
 
     /// True for errors the client caused (4xx).

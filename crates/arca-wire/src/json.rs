@@ -60,7 +60,9 @@ pub fn error_body(error: &ApiError) -> Vec<u8> {
     let body = if error.message.is_empty() {
         serde_json::json!({ "__type": error.code })
     } else {
-        serde_json::json!({ "__type": error.code, "message": error.message })
+        let mut body = serde_json::json!({ "__type": error.code });
+        body[error.message_member] = serde_json::Value::String(error.message.clone());
+        body
     };
     body.to_string().into_bytes()
 }
