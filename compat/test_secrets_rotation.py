@@ -187,6 +187,24 @@ def test_a_failed_step_leaves_awscurrent_where_it_was(rotation):
     assert described["VersionIdsToStages"][first["VersionId"]] == ["AWSCURRENT"]
     assert described["VersionIdsToStages"][token] == ["AWSPENDING"]
     assert json.loads(sm.get_secret_value(SecretId=name)["SecretString"])["password"] == "kept"
+    # The failure is in the audit log as CloudTrail's RotationFailed, without the values.
+    arn = described["ARN"]
+    pending = sm.get_secret_value(SecretId=name, VersionId=token, VersionStage="AWSPENDING")["SecretString"]
+
+    def audited(event_name):
+        for line in (server.data_dir / "audit.jsonl").read_text().splitlines():
+            event = json.loads(line)
+            if event.get("eventName") == event_name and event["serviceEventDetails"]["secretId"] == arn:
+                return event
+        return None
+
+    assert wait_for(lambda: audited("RotationFailed") is not None)
+    failed = audited("RotationFailed")
+    assert failed["eventType"] == "AwsServiceEvent" and failed["eventSource"] == "secretsmanager.amazonaws.com"
+    assert "testSecret" in failed["serviceEventDetails"]["failureReason"]
+    assert audited("RotationStarted") is not None
+    log = (server.data_dir / "audit.jsonl").read_text()
+    assert json.loads(pending)["password"] not in log
     # Another token is refused while that rotation is unfinished; the same token retries it.
     with pytest.raises(botocore.exceptions.ClientError) as excinfo:
         sm.rotate_secret(SecretId=name, ClientRequestToken=str(uuid.uuid4()))

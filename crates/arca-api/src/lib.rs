@@ -32,7 +32,7 @@ pub mod values;
 pub use arca_wire::{self as wire, ApiError, Protocol, validate};
 pub use config::{ConfigSection, SectionConfig, ServiceConfigs};
 pub use input::{Input, Reply};
-pub use peers::{Dispatch, OutboundPost, Peers};
+pub use peers::{Dispatch, OutboundPost, Peers, ServiceEvent};
 pub use plain::{PlainRequest, PlainResponse, PlainRoute};
 pub use registry::{Registry, Route, RouteError};
 pub use service::{Binding, Call, Descriptor, Operation, Service};

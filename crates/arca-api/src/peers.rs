@@ -30,6 +30,26 @@ pub trait Dispatch: Send + Sync {
     /// Sends an outbound HTTP POST for a service (a webhook) and returns the answer's
     /// status; only the server speaks HTTP.
     async fn post(&self, request: OutboundPost) -> Result<u16, String>;
+
+    /// Records an event of a service's own (no request made it) in the audit log.
+    async fn record_event(&self, event: ServiceEvent) -> Result<(), String>;
+}
+
+/// Something a service did on its own for an account, recorded in the audit log as
+/// CloudTrail records AWS service events (`eventType` `AwsServiceEvent`): Secrets
+/// Manager's `RotationStarted`, `RotationSucceeded`, `RotationFailed`.
+#[derive(Debug, Clone)]
+pub struct ServiceEvent {
+    /// The service's signing name (`secretsmanager`).
+    pub service: &'static str,
+    /// The event's name.
+    pub name: &'static str,
+    /// The account it concerns.
+    pub account: String,
+    /// The region.
+    pub region: String,
+    /// `serviceEventDetails`: what happened, never a secret value.
+    pub details: serde_json::Map<String, serde_json::Value>,
 }
 
 /// An HTTP POST a service sends out (rotation webhooks, event targets).
@@ -92,6 +112,16 @@ impl Peers {
         let output = dispatch.dispatch(&caller, service, operation, document).await?;
         serde_json::from_value(output)
             .map_err(|_| ApiError::new("InternalFailure", 500, "An internal error occurred"))
+    }
+
+    /// Records a service event in the audit log.
+    pub async fn record_event(&self, event: ServiceEvent) -> Result<(), String> {
+        let dispatch = self
+            .0
+            .get()
+            .and_then(Weak::upgrade)
+            .ok_or_else(|| "the server is stopping".to_string())?;
+        dispatch.record_event(event).await
     }
 
     /// Sends an outbound POST through the server; the answer's status.

@@ -86,14 +86,7 @@ pub async fn record(audit: &AuditLog, input: EventInput<'_>) -> Result<(), Strin
 /// The event as CloudTrail would write it, serialised on the request's own task (see
 /// [`EventLine`]): members in sorted order, nothing built twice.
 pub fn build(input: EventInput<'_>) -> Result<EventLine, EventLineError> {
-    let time =
-        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(input.time_ms) * 1_000_000)
-            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let event_time = time
-        .replace_nanosecond(0)
-        .unwrap_or(time)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
+    let event_time = event_time(input.time_ms);
     let caller = input.caller;
     let mut bounds = Bounds { bytes_left: MAX_TOTAL_BYTES, truncated: false };
     let parameters = input.parameters.map(|members| {
@@ -140,6 +133,40 @@ pub fn build(input: EventInput<'_>) -> Result<EventLine, EventLineError> {
         .member("userAgent", input.user_agent)?
         .member("userIdentity", &user_identity)?;
     Ok(line.finish())
+}
+
+/// CloudTrail's `eventTime`: RFC 3339, to the second.
+fn event_time(time_ms: i64) -> String {
+    let time = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(time_ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    time.replace_nanosecond(0)
+        .unwrap_or(time)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// A service's own event as CloudTrail writes one (`eventType` `AwsServiceEvent`, the
+/// service as the identity that acted).
+pub fn service_event(event: &arca_api::ServiceEvent, time_ms: i64) -> Value {
+    let event_time = event_time(time_ms);
+    let source = format!("{}.amazonaws.com", event.service);
+    serde_json::json!({
+        "awsRegion": event.region,
+        "eventCategory": "Management",
+        "eventID": random_uuid(),
+        "eventName": event.name,
+        "eventSource": source,
+        "eventTime": event_time,
+        "eventType": "AwsServiceEvent",
+        "eventVersion": "1.08",
+        "managementEvent": true,
+        "readOnly": false,
+        "recipientAccountId": event.account,
+        "serviceEventDetails": Value::Object(event.details.clone()),
+        "sourceIPAddress": source,
+        "userAgent": source,
+        "userIdentity": { "accountId": event.account, "invokedBy": source },
+    })
 }
 
 /// Cuts request members down to the bounds above, remembering whether it cut anything.

@@ -71,6 +71,12 @@ impl Dispatch for AppState {
     async fn post(&self, request: arca_api::OutboundPost) -> Result<u16, String> {
         crate::outbound::post(request).await
     }
+
+    async fn record_event(&self, event: arca_api::ServiceEvent) -> Result<(), String> {
+        let value = audit_event::service_event(&event, self.clock.now_ms());
+        let line = arca_gate::audit::EventLine::from_value(&value).map_err(|e| e.to_string())?;
+        self.audit.record(line).await.map_err(|e| e.to_string())
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use arca_api::{Operation, OutboundPost};
+use arca_api::{Operation, OutboundPost, ServiceEvent};
 use arca_gate::Caller;
 use serde::Serialize;
 
@@ -274,6 +274,7 @@ impl SecretsService {
             .await?;
         }
         let function = rotation.lambda_arn.as_deref().and_then(|arn| self.rotation_function(arn));
+        self.rotation_event(&record, "RotationStarted", &token, None).await;
         let outcome = match function {
             Some(function) => self.run_steps(function, &record.arn, &token).await,
             None => Err("the rotation function is no longer configured".to_string()),
@@ -305,6 +306,7 @@ impl SecretsService {
         match finished {
             (record, Ok(true)) => {
                 tracing::info!(secret = %record.arn, version = %token, "secrets: rotation succeeded");
+                self.rotation_event(&record, "RotationSucceeded", &token, None).await;
                 if let Some(next) = self.next_window_ms(&record) {
                     self.store
                         .schedule_job(
@@ -324,9 +326,38 @@ impl SecretsService {
                 // The pending version keeps AWSPENDING, as in AWS; the next RotateSecret
                 // with the same token retries it.
                 tracing::warn!(secret = %record.arn, version = %token, %reason, "secrets: rotation failed");
+                self.rotation_event(&record, "RotationFailed", &token, Some(&reason)).await;
             }
         }
         Ok(())
+    }
+
+    /// Records a rotation's progress in the audit log, as CloudTrail records
+    /// Secrets Manager's `RotationStarted`, `RotationSucceeded` and `RotationFailed`. The
+    /// reason names the step and what the function answered, never a value.
+    async fn rotation_event(
+        &self,
+        record: &SecretRecord,
+        name: &'static str,
+        token: &str,
+        reason: Option<&str>,
+    ) {
+        let mut details = serde_json::Map::new();
+        details.insert("secretId".into(), record.arn.clone().into());
+        details.insert("versionId".into(), token.to_string().into());
+        if let Some(reason) = reason {
+            details.insert("failureReason".into(), reason.to_string().into());
+        }
+        let event = ServiceEvent {
+            service: "secretsmanager",
+            name,
+            account: record.account.clone(),
+            region: record.region.clone(),
+            details,
+        };
+        if let Err(error) = self.peers.record_event(event).await {
+            tracing::error!(%error, secret = %record.arn, event = name, "secrets: rotation event not audited");
+        }
     }
 
     /// Sends the four steps; the first that fails stops the rotation.
