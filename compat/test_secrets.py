@@ -376,3 +376,51 @@ def test_a_name_taken_in_the_destination_fails_the_replica_unless_forced(server,
                                             ForceOverwriteReplicaSecret=True)
     assert forced["ReplicationStatus"][0]["Status"] == "InSync"
     assert london.get_secret_value(SecretId=name)["SecretString"] == "primary"
+
+
+def test_a_cross_account_replica_receives_its_primary_once_associated(server, sm, second_account):
+    account_a = kms_account(server)
+    other_sm = server.client("secretsmanager", second_account["AccessKeyId"], second_account["SecretAccessKey"])
+    other_kms = server.client("kms", second_account["AccessKeyId"], second_account["SecretAccessKey"])
+    # The replica's key is its owner's; it lets the primary's account seal under it.
+    key_policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{second_account['AccountId']}:root"},
+         "Action": "kms:*", "Resource": "*"},
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_a}:root"},
+         "Action": "kms:GenerateDataKey", "Resource": "*"}]}
+    key = other_kms.create_key(Policy=json.dumps(key_policy))["KeyMetadata"]["Arn"]
+    name = new_name()
+    primary_arn = sm.create_secret(Name=name, SecretString="from the primary")["ARN"]
+    assert fails(other_sm.create_secret, Name=name, CrossAccountPrimaryARN=primary_arn)[0] == \
+        "InvalidParameterException"
+    replica_arn = other_sm.create_secret(Name=f"{name}-replica", KmsKeyId=key,
+                                         CrossAccountPrimaryARN=primary_arn)["ARN"]
+    assert other_sm.describe_secret(SecretId=replica_arn)["CrossAccountPrimary"] == {
+        "PrimarySecretARN": primary_arn, "ReplicationStatus": "Pending"}
+
+    # Without AcceptCrossAccountReplication on the replica the association is refused.
+    assert fails(sm.associate_cross_account_replica, SecretId=name,
+                 CrossAccountReplicaARN=replica_arn)[0] == "AccessDeniedException"
+    assert "VersionIdsToStages" not in other_sm.describe_secret(SecretId=replica_arn)
+    accept = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_a}:root"},
+         "Action": "secretsmanager:AcceptCrossAccountReplication", "Resource": "*"}]}
+    other_sm.put_resource_policy(SecretId=replica_arn, ResourcePolicy=json.dumps(accept))
+    associated = sm.associate_cross_account_replica(SecretId=name, CrossAccountReplicaARN=replica_arn)
+    assert associated["ReplicationStatus"] == "InSync"
+    assert other_sm.get_secret_value(SecretId=replica_arn)["SecretString"] == "from the primary"
+    sm.put_secret_value(SecretId=name, SecretString="second value")
+    assert other_sm.get_secret_value(SecretId=replica_arn)["SecretString"] == "second value"
+    assert fails(other_sm.put_secret_value, SecretId=replica_arn, SecretString="x")[0] == "InvalidRequestException"
+    assert sm.describe_secret(SecretId=name)["CrossAccountReplicas"] == [
+        {"ReplicaSecretARN": replica_arn, "ReplicationStatus": "InSync"}]
+    assert fails(sm.delete_secret, SecretId=name)[0] == "InvalidRequestException"
+
+    sm.disassociate_cross_account_replica(SecretId=name, CrossAccountReplicaARN=replica_arn)
+    assert other_sm.describe_secret(SecretId=replica_arn)["CrossAccountPrimary"]["ReplicationStatus"] == "Detached"
+    sm.put_secret_value(SecretId=name, SecretString="not copied")
+    assert other_sm.get_secret_value(SecretId=replica_arn)["SecretString"] == "second value"
+    other_sm.stop_replication_to_replica(SecretId=replica_arn)
+    assert "CrossAccountPrimary" not in other_sm.describe_secret(SecretId=replica_arn)
+    other_sm.put_secret_value(SecretId=replica_arn, SecretString="its own")
+    assert other_sm.get_secret_value(SecretId=replica_arn)["SecretString"] == "its own"

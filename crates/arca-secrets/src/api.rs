@@ -185,6 +185,30 @@ shapes! {
         primary_region: String,
         /// Replicas.
         replication_status: Vec<ReplicationStatus>,
+        /// On a cross-account replica: its primary.
+        cross_account_primary: CrossAccountPrimary,
+        /// On a primary: its cross-account replicas.
+        cross_account_replicas: Vec<CrossAccountReplicaEntry>,
+    }
+    /// The primary a cross-account replica receives from.
+    output CrossAccountPrimary {
+        /// The primary's ARN.
+        primary_secret_a_r_n: String,
+        /// Pending, InSync, Failed, Detached.
+        replication_status: String,
+        /// Why it failed.
+        status_message: String,
+    }
+    /// A primary's cross-account replica.
+    output CrossAccountReplicaEntry {
+        /// The replica's ARN.
+        replica_secret_a_r_n: String,
+        /// The role named at association (not assumed: accounts of one deployment).
+        replication_role_a_r_n: String,
+        /// InSync, Failed, Detached.
+        replication_status: String,
+        /// Why it failed.
+        status_message: String,
     }
     /// GetSecretValue input.
     input GetSecretValueRequest {

@@ -85,6 +85,23 @@ pub(crate) struct SecretRecord {
     /// The primary's region, on a replica.
     #[serde(default)]
     pub primary_region: Option<String>,
+    /// On a cross-account replica: the primary in another account it receives from.
+    #[serde(default)]
+    pub cross_account_primary: Option<CrossAccountLink>,
+    /// On a primary: its replica in another account (AWS allows one).
+    #[serde(default)]
+    pub cross_account_replicas: Vec<CrossAccountLink>,
+}
+
+/// One end of a cross-account replication: the other secret's ARN and the state.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) struct CrossAccountLink {
+    pub arn: String,
+    pub status: String,
+    #[serde(default)]
+    pub status_message: Option<String>,
+    #[serde(default)]
+    pub role_arn: Option<String>,
 }
 
 /// One version's metadata.

@@ -44,6 +44,10 @@ const AUDIT_MEMBERS: &[&str] = &[
     "AddReplicaRegions",
     "RemoveReplicaRegions",
     "ForceOverwriteReplicaSecret",
+    "CrossAccountReplicaARN",
+    "CrossAccountPrimaryARN",
+    "ReplicaRestriction",
+    "ReplicationRoleARN",
 ];
 
 /// A row acting on one secret: its resource policy may let other accounts in.
@@ -69,7 +73,7 @@ const fn account(name: &'static str, action: &'static str, read_only: bool) -> R
 }
 
 /// Every Secrets Manager operation Arca serves.
-static OPERATIONS: [Row; 24] = [
+static OPERATIONS: [Row; 26] = [
     account("CreateSecret", "secretsmanager:CreateSecret", false),
     secret("DescribeSecret", "secretsmanager:DescribeSecret", true),
     account("ListSecrets", "secretsmanager:ListSecrets", true),
@@ -94,6 +98,12 @@ static OPERATIONS: [Row; 24] = [
     secret("ReplicateSecretToRegions", "secretsmanager:ReplicateSecretToRegions", false),
     secret("RemoveRegionsFromReplication", "secretsmanager:RemoveRegionsFromReplication", false),
     secret("StopReplicationToReplica", "secretsmanager:StopReplicationToReplica", false),
+    account("AssociateCrossAccountReplica", "secretsmanager:AssociateCrossAccountReplica", false),
+    account(
+        "DisassociateCrossAccountReplica",
+        "secretsmanager:DisassociateCrossAccountReplica",
+        false,
+    ),
 ];
 
 /// Secrets Manager as the registry sees it.
@@ -167,6 +177,8 @@ impl Service for SecretsApi {
             "ReplicateSecretToRegions" => replicate_secret_to_regions,
             "RemoveRegionsFromReplication" => remove_regions_from_replication,
             "StopReplicationToReplica" => stop_replication_to_replica,
+            "AssociateCrossAccountReplica" => associate_cross_account_replica,
+            "DisassociateCrossAccountReplica" => disassociate_cross_account_replica,
         })
     }
 

@@ -6,7 +6,10 @@ use arca_gate::Caller;
 use super::SecretsService;
 use crate::{
     SecretsError,
-    api::{ReplicationStatus, RotationRules, SecretDescription, SecretIdRequest, VersionsToStages},
+    api::{
+        CrossAccountPrimary, CrossAccountReplicaEntry, ReplicationStatus, RotationRules,
+        SecretDescription, SecretIdRequest, VersionsToStages,
+    },
     record::SecretRecord,
     validate::Validator,
 };
@@ -79,6 +82,26 @@ impl SecretsService {
                 .clone()
                 .or_else(|| (!record.replicas.is_empty()).then(|| record.region.clone())),
             replication_status: Some(replication).filter(|r| !r.is_empty()),
+            cross_account_primary: record.cross_account_primary.as_ref().map(|link| {
+                CrossAccountPrimary {
+                    primary_secret_a_r_n: Some(link.arn.clone()),
+                    replication_status: Some(link.status.clone()),
+                    status_message: link.status_message.clone(),
+                }
+            }),
+            cross_account_replicas: Some(
+                record
+                    .cross_account_replicas
+                    .iter()
+                    .map(|link| CrossAccountReplicaEntry {
+                        replica_secret_a_r_n: Some(link.arn.clone()),
+                        replication_role_a_r_n: link.role_arn.clone(),
+                        replication_status: Some(link.status.clone()),
+                        status_message: link.status_message.clone(),
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .filter(|links| !links.is_empty()),
         }
     }
 }

@@ -110,6 +110,27 @@ impl SecretsService {
         Ok((meta, write))
     }
 
+    /// Stores a new secret with `writes` (its first value) in one commit; a secret of
+    /// the same name made first is AWS's ResourceExistsException.
+    pub(crate) async fn insert_new(
+        &self,
+        record: &SecretRecord,
+        mut writes: Vec<Write>,
+    ) -> Result<(), SecretsError> {
+        writes.insert(
+            0,
+            Write::put(SECRETS, &record.key(), record.to_bytes()?, Precondition::Absent),
+        );
+        match self.store.commit(writes).await {
+            Ok(_) => Ok(()),
+            Err(arca_store::StoreError::Conflict { .. }) => Err(SecretsError::Exists(format!(
+                "The operation failed because the secret {} already exists.",
+                record.name
+            ))),
+            Err(error) => Err(error.into()),
+        }
+    }
+
     /// CreateSecret.
     pub async fn create_secret(
         &self,
@@ -129,9 +150,7 @@ impl SecretsService {
         let name = input.name.clone().unwrap_or_default();
         names::check_name(&name)?;
         if input.cross_account_primary_a_r_n.is_some() {
-            return Err(SecretsError::InvalidParameter(
-                "Cross-account replicas are not supported by this server.".into(),
-            ));
+            return self.create_cross_account_replica(caller, row, input).await;
         }
         if input.add_replica_regions.as_ref().is_some_and(|r| !r.is_empty()) {
             let replicas = input.add_replica_regions.clone().unwrap_or_default();
@@ -223,17 +242,7 @@ impl SecretsService {
             writes.push(write);
             version_id = Some(token.clone());
         }
-        writes.insert(0, Write::put(SECRETS, &key, record.to_bytes()?, Precondition::Absent));
-        match self.store.commit(writes).await {
-            Ok(_) => {}
-            Err(arca_store::StoreError::Conflict { .. }) => {
-                return Err(SecretsError::Exists(format!(
-                    "The operation failed because the secret {} already exists.",
-                    record.name
-                )));
-            }
-            Err(error) => return Err(error.into()),
-        }
+        self.insert_new(&record, writes).await?;
         Ok(SecretVersionResponse {
             a_r_n: Some(record.arn),
             name: Some(record.name),
@@ -364,6 +373,12 @@ impl SecretsService {
             Err(error) => return Err(error),
         };
         replication::check_not_replica(&loaded.record)?;
+        if loaded.record.cross_account_replicas.iter().any(|link| link.status != "Detached") {
+            return Err(SecretsError::InvalidRequest(
+                "You can't delete a secret that has a cross-account replica. Disassociate the replica first."
+                    .into(),
+            ));
+        }
         if !loaded.record.replicas.is_empty() {
             return Err(SecretsError::InvalidRequest(
                 "You can't delete secret while it is replicated to other regions. Remove the replica regions first."

@@ -3,6 +3,7 @@
 //! authorising against its resource policy, and writing its record with optimistic
 //! concurrency.
 
+mod cross_account;
 mod describe;
 mod jobs;
 mod lifecycle;

@@ -100,7 +100,11 @@ impl SecretsService {
             ));
         }
         let loaded =
-            self.find_live(caller, input.secret_id.as_deref().unwrap_or_default(), row).await?;
+            self.find(caller, input.secret_id.as_deref().unwrap_or_default(), row, &[]).await?;
+        if loaded.record.is_deleted() {
+            return Err(SecretsError::marked_for_deletion());
+        }
+        super::replication::check_not_region_replica(&loaded.record)?;
         let (record, _) = self
             .update(&loaded.record.key(), |record, _| {
                 record.policy = Some(text.clone());
@@ -142,7 +146,7 @@ impl SecretsService {
     ) -> Result<SecretNameResponse, SecretsError> {
         let v = Validator::new();
         let loaded = self.find_checked(caller, row, &input.secret_id, v).await?;
-        super::replication::check_not_replica(&loaded.record)?;
+        super::replication::check_not_region_replica(&loaded.record)?;
         let (record, _) = self
             .update(&loaded.record.key(), |record, _| {
                 record.policy = None;

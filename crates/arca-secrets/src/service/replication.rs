@@ -20,7 +20,7 @@ use crate::{
         ReplicationResponse, ReplicationStatus, SecretIdRequest,
     },
     envelope::{self, DEFAULT_KEY},
-    record::{Replica, SECRETS, SecretRecord, VALUES, secret_key, value_key},
+    record::{Replica, SECRETS, SecretRecord, VALUES, VersionMeta, secret_key, value_key},
     validate::Validator,
 };
 
@@ -36,8 +36,21 @@ fn replica_arn(primary: &SecretRecord, region: &str) -> String {
     )
 }
 
-/// Refuses changes to a replica: they are made on the primary.
+/// Refuses changes to a replica's values and settings: they are made on the primary.
 pub(crate) fn check_not_replica(record: &SecretRecord) -> Result<(), SecretsError> {
+    if let Some(link) = &record.cross_account_primary {
+        return Err(SecretsError::InvalidRequest(format!(
+            "Operation not permitted on a replica secret. Call must be made on the primary secret ({}).",
+            link.arn
+        )));
+    }
+    check_not_region_replica(record)
+}
+
+/// Refuses changes to a replica in another region of the primary's account. A
+/// cross-account replica keeps its own tags and resource policy: its owner grants
+/// the primary's account `AcceptCrossAccountReplication` there.
+pub(crate) fn check_not_region_replica(record: &SecretRecord) -> Result<(), SecretsError> {
     match &record.primary_region {
         Some(primary) => Err(SecretsError::InvalidRequest(format!(
             "Operation not permitted on a replica secret. Call must be made in primary secret's region ({primary})."
@@ -208,44 +221,10 @@ impl SecretsService {
             versions: Vec::new(),
             ..primary.clone()
         };
-        for version in primary.versions.iter().filter(|v| !v.awaiting_value) {
-            let held =
-                current.as_ref().and_then(|c| c.version(&version.id)).filter(|v| !v.awaiting_value);
-            let mut meta = version.clone();
-            match held {
-                Some(held) => meta.kms_key_arn = held.kms_key_arn.clone(),
-                None => {
-                    let (bytes, binary) = self.read_value(caller, primary, &version.id).await?;
-                    let (sealed, key_arn) = envelope::seal(
-                        &self.peers,
-                        &remote,
-                        copy.kms_key_id.as_deref().unwrap_or(DEFAULT_KEY),
-                        &copy.arn,
-                        &version.id,
-                        &bytes,
-                        binary,
-                    )
-                    .await?;
-                    meta.kms_key_arn = key_arn;
-                    writes.push(Write::put(
-                        VALUES,
-                        &value_key(&copy.uid, &version.id),
-                        sealed.to_bytes()?,
-                        Precondition::None,
-                    ));
-                }
-            }
-            copy.versions.push(meta);
-        }
-        for dropped in current.iter().flat_map(|c| c.versions.iter()) {
-            if copy.version(&dropped.id).is_none() {
-                writes.push(Write::delete(
-                    VALUES,
-                    &value_key(&copy.uid, &dropped.id),
-                    Precondition::None,
-                ));
-            }
-        }
+        let (versions, copies) =
+            self.copy_versions(caller, &remote, primary, &copy, current.as_ref()).await?;
+        copy.versions = versions;
+        writes.extend(copies);
         writes.insert(0, Write::put(SECRETS, &key, copy.to_bytes()?, precondition));
         self.store.commit(writes).await.map_err(|error| match error {
             arca_store::StoreError::Conflict { .. } => SecretsError::InvalidRequest(
@@ -256,10 +235,67 @@ impl SecretsService {
         Ok(())
     }
 
+    /// The versions `target` (a replica of `primary`, holding `held` before) gets, and
+    /// the writes that store them: values it lacks are read as `caller` and sealed again
+    /// under the target's key as `sealer` (the caller in the target's region); values of
+    /// versions the primary dropped are deleted.
+    pub(crate) async fn copy_versions(
+        &self,
+        caller: &Caller,
+        sealer: &Caller,
+        primary: &SecretRecord,
+        target: &SecretRecord,
+        held: Option<&SecretRecord>,
+    ) -> Result<(Vec<VersionMeta>, Vec<Write>), SecretsError> {
+        let key = target.kms_key_id.as_deref().unwrap_or(DEFAULT_KEY);
+        let mut versions = Vec::new();
+        let mut writes = Vec::new();
+        for version in primary.versions.iter().filter(|v| !v.awaiting_value) {
+            let mut meta = version.clone();
+            match held.and_then(|h| h.version(&version.id)).filter(|v| !v.awaiting_value) {
+                Some(kept) => meta.kms_key_arn = kept.kms_key_arn.clone(),
+                None => {
+                    let (bytes, binary) = self.read_value(caller, primary, &version.id).await?;
+                    let (sealed, key_arn) = envelope::seal(
+                        &self.peers,
+                        sealer,
+                        key,
+                        &target.arn,
+                        &version.id,
+                        &bytes,
+                        binary,
+                    )
+                    .await?;
+                    meta.kms_key_arn = key_arn;
+                    writes.push(Write::put(
+                        VALUES,
+                        &value_key(&target.uid, &version.id),
+                        sealed.to_bytes()?,
+                        Precondition::None,
+                    ));
+                }
+            }
+            versions.push(meta);
+        }
+        for dropped in held.iter().flat_map(|h| h.versions.iter()) {
+            if !versions.iter().any(|v| v.id == dropped.id) {
+                writes.push(Write::delete(
+                    VALUES,
+                    &value_key(&target.uid, &dropped.id),
+                    Precondition::None,
+                ));
+            }
+        }
+        Ok((versions, writes))
+    }
+
     /// Copies a primary's change to its replicas, if it has any.
     pub(crate) async fn after_change(&self, caller: &Caller, primary: &SecretRecord) {
         if !primary.replicas.is_empty() {
             self.sync_replicas(caller, primary, false).await;
+        }
+        if !primary.cross_account_replicas.is_empty() {
+            self.sync_cross_account_replicas(caller, primary).await;
         }
     }
 
@@ -334,6 +370,10 @@ impl SecretsService {
         input: SecretIdRequest,
     ) -> Result<ReplicationResponse, SecretsError> {
         let loaded = self.find_checked(caller, row, &input.secret_id, Validator::new()).await?;
+        if loaded.record.cross_account_primary.is_some() {
+            let record = self.detach_cross_account(&loaded.record).await?;
+            return Ok(ReplicationResponse { a_r_n: Some(record.arn), replication_status: None });
+        }
         let Some(primary_region) = loaded.record.primary_region.clone() else {
             return Err(SecretsError::InvalidRequest(
                 "This secret is not a replica; call StopReplicationToReplica in the replica's region."

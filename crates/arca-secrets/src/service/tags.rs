@@ -3,7 +3,7 @@
 use arca_api::Operation;
 use arca_gate::Caller;
 
-use super::{SecretsService, replication::check_not_replica};
+use super::{SecretsService, replication::check_not_region_replica};
 use crate::{
     SecretsError,
     api::{Empty, Tag, TagResourceRequest, UntagResourceRequest},
@@ -66,7 +66,7 @@ impl SecretsService {
         if loaded.record.is_deleted() {
             return Err(SecretsError::marked_for_deletion());
         }
-        check_not_replica(&loaded.record)?;
+        check_not_region_replica(&loaded.record)?;
         let (record, _) = self
             .update(&loaded.record.key(), |record, _| {
                 merge_tags(&mut record.tags, &new)?;
@@ -98,7 +98,7 @@ impl SecretsService {
         if loaded.record.is_deleted() {
             return Err(SecretsError::marked_for_deletion());
         }
-        check_not_replica(&loaded.record)?;
+        check_not_region_replica(&loaded.record)?;
         let (record, _) = self
             .update(&loaded.record.key(), |record, _| {
                 record.tags.retain(|t| !t.key.as_ref().is_some_and(|k| remove.contains(k)));
