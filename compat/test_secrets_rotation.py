@@ -231,6 +231,15 @@ def test_refused_rotations_change_nothing(rotation):
         sm.rotate_secret(SecretId=name, RotationLambdaARN=FUNCTION_ARN,
                          RotationRules={"ScheduleExpression": "rate(2 hours)"})
     assert excinfo.value.response["Error"]["Code"] == "InvalidParameterException"
+    # Permission to rotate is not permission to invoke the function.
+    rotate_only = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"}]}
+    _, key_id, secret = user_with_policy(server, f"rotator-{uuid.uuid4().hex[:8]}", rotate_only)
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        server.client("secretsmanager", key_id, secret).rotate_secret(
+            SecretId=name, RotationLambdaARN=FUNCTION_ARN, ClientRequestToken=str(uuid.uuid4()))
+    assert excinfo.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert "lambda:InvokeFunction" in excinfo.value.response["Error"]["Message"]
     described = sm.describe_secret(SecretId=name)
     assert "RotationEnabled" not in described and len(described["VersionIdsToStages"]) == 1
 

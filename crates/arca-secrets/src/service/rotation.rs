@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use arca_api::{Operation, OutboundPost, ServiceEvent};
-use arca_gate::Caller;
+use arca_gate::{Access, Caller, CrossAccount, ResourceMode};
 use serde::Serialize;
 
 use super::{SecretsService, jobs};
@@ -68,6 +68,23 @@ impl SecretsService {
     /// The configured function an ARN names, if Arca can invoke it.
     fn rotation_function(&self, arn: &str) -> Option<&RotationFunction> {
         self.config.rotation_functions.iter().find(|f| f.arn == arn)
+    }
+
+    /// `lambda:InvokeFunction` on the rotation function, from the caller's identity
+    /// policies (the account's root may). The function is the deployment's, configured
+    /// by its operator, so it is judged as a resource of the caller's account.
+    fn authorize_invoke(&self, caller: &Caller, function_arn: &str) -> Result<(), SecretsError> {
+        caller
+            .authorize(&Access {
+                action: "lambda:InvokeFunction",
+                resource: function_arn,
+                resource_account: caller.account_id(),
+                resource_policy: None,
+                mode: ResourceMode::IdentityOnly,
+                cross_account: CrossAccount::SameAccountOnly,
+                context: Vec::new(),
+            })
+            .map_err(|denied| SecretsError::AccessDenied(denied.to_string()))
     }
 
     /// The schedule of a secret's rotation settings, if they have one.
@@ -156,6 +173,9 @@ impl SecretsService {
                     .into(),
             ));
         }
+        // As in AWS, the caller must also be allowed to invoke the function: a
+        // permission to rotate is not a permission to make Arca call any webhook.
+        self.authorize_invoke(caller, &lambda_arn)?;
         let mut rotation = Rotation {
             enabled: true,
             lambda_arn: Some(lambda_arn),
