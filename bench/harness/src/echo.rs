@@ -1,5 +1,6 @@
 //! The ceiling: a bare hyper HTTP/1.1 server that reads the request and answers 200
-//! with a small KMS-shaped JSON body, doing no signing checks and no cryptography.
+//! with a fixed JSON body shaped like the benchmark's answers, doing no signing checks,
+//! no JSON parsing and no cryptography.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -11,16 +12,15 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
-const BODY: &[u8] = br#"{"KeyId":"arn:aws:kms:us-east-1:000000000000:key/echo","CiphertextBlob":"ZWNobw==","EncryptionAlgorithm":"SYMMETRIC_DEFAULT"}"#;
-
-/// Serves until the process is killed.
-pub async fn serve(listen: SocketAddr) -> anyhow::Result<()> {
+/// Serves `body` to every request until the process is killed.
+pub async fn serve(listen: SocketAddr, body: Bytes) -> anyhow::Result<()> {
     let listener = TcpListener::bind(listen).await?;
     loop {
         let (stream, _) = listener.accept().await?;
         stream.set_nodelay(true)?;
+        let body = body.clone();
         tokio::spawn(async move {
-            let service = service_fn(answer);
+            let service = service_fn(move |request| answer(request, body.clone()));
             // A connection error ends only that connection.
             let _ = hyper::server::conn::http1::Builder::new()
                 .keep_alive(true)
@@ -32,6 +32,7 @@ pub async fn serve(listen: SocketAddr) -> anyhow::Result<()> {
 
 async fn answer(
     request: http::Request<Incoming>,
+    body: Bytes,
 ) -> Result<http::Response<Full<Bytes>>, Infallible> {
     // Read the whole request body, as a real server must before answering.
     let _ = request.into_body().collect().await;
@@ -39,7 +40,7 @@ async fn answer(
         .status(http::StatusCode::OK)
         .header(http::header::CONTENT_TYPE, "application/x-amz-json-1.1")
         .header("x-amzn-requestid", "00000000-0000-0000-0000-000000000000")
-        .body(Full::new(Bytes::from_static(BODY)))
+        .body(Full::new(body))
         .expect("a static response is valid");
     Ok(response)
 }

@@ -11,7 +11,7 @@ use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use crate::calls::SignedCall;
+use crate::call::SignedCall;
 
 /// How long and how wide to drive one target.
 #[derive(Debug, Clone, Copy)]

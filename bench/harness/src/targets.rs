@@ -11,7 +11,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use tokio::process::{Child, Command};
 
-use crate::calls::Credentials;
+use crate::call::Credentials;
 use crate::load::call_once;
 
 /// A server process this benchmark started; killed when dropped.
@@ -42,11 +42,11 @@ pub fn free_address() -> anyhow::Result<SocketAddr> {
     Ok(listener.local_addr()?)
 }
 
-/// A scratch directory under the system temp dir, unique to this run.
-pub fn scratch_dir(label: &str) -> anyhow::Result<PathBuf> {
+/// A scratch directory under the system temp dir, unique to this run, named after the
+/// benchmark (`arca-bench-kms`) and `label`.
+pub fn scratch_dir(bench: &str, label: &str) -> anyhow::Result<PathBuf> {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos();
-    let dir =
-        std::env::temp_dir().join(format!("arca-bench-kms-{label}-{}-{nanos}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("{bench}-{label}-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
@@ -109,7 +109,11 @@ pub async fn start_moto(moto_bin: &Path, log_path: &Path) -> anyhow::Result<Serv
     Ok(server)
 }
 
-/// Starts this binary's own echo server in a child process.
+/// Starts this binary's own echo server in a child process: the binary must run
+/// [`echo::serve`](crate::echo::serve) when called with [`Internal::ServeEcho`]
+/// (`serve-echo --listen ADDRESS`).
+///
+/// [`Internal::ServeEcho`]: crate::Internal::ServeEcho
 pub async fn start_echo() -> anyhow::Result<ServerProcess> {
     let address = free_address()?;
     let child = Command::new(std::env::current_exe()?)
@@ -204,7 +208,7 @@ mod tests {
 
     #[test]
     fn reads_the_default_profile_only() {
-        let dir = scratch_dir("test").expect("a scratch dir");
+        let dir = scratch_dir("arca-bench-harness", "test").expect("a scratch dir");
         let path = dir.join("credentials");
         std::fs::write(
             &path,
