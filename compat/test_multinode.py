@@ -114,3 +114,25 @@ def test_revocations_on_one_node_are_refused_on_the_other_within_a_second(tmp_pa
     finally:
         first.stop()
         second.stop()
+
+
+def test_secrets_written_on_one_node_are_read_on_the_other(tmp_path, postgres_url):
+    key_file = tmp_path / "shared-root.key"
+    first = start_node(tmp_path, "node-a", postgres_url, key_file)
+    second = start_node(tmp_path, "node-b", postgres_url, key_file)
+    try:
+        sm_a, sm_b = first.client("secretsmanager"), second.client("secretsmanager")
+        name = f"multinode/{uuid.uuid4().hex[:8]}"
+        created = sm_a.create_secret(Name=name, SecretString="from node a")
+        # The value is sealed under a data key of the shared KMS: the other node opens it.
+        assert sm_b.get_secret_value(SecretId=created["ARN"])["SecretString"] == "from node a"
+        sm_b.put_secret_value(SecretId=name, SecretString="from node b")
+        assert sm_a.get_secret_value(SecretId=name)["SecretString"] == "from node b"
+        assert sm_a.get_secret_value(SecretId=name, VersionStage="AWSPREVIOUS")["SecretString"] == "from node a"
+        sm_a.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+        with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+            sm_b.get_secret_value(SecretId=name)
+        assert excinfo.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    finally:
+        first.stop()
+        second.stop()
