@@ -23,6 +23,7 @@ mod schedule;
 mod service;
 mod stages;
 mod validate;
+mod value_cache;
 
 pub use config::{CONFIG, RotationFunction, SecretsConfig};
 pub use error::SecretsError;

@@ -45,6 +45,8 @@ pub struct SecretsService {
     config: SecretsConfig,
     /// The regions this deployment serves (replica regions must be among them).
     regions: Vec<String>,
+    /// Sealed values already read (they never change once written).
+    values: crate::value_cache::ValueCache,
 }
 
 impl std::fmt::Debug for SecretsService {
@@ -68,7 +70,7 @@ impl SecretsService {
         config: SecretsConfig,
         regions: Vec<String>,
     ) -> Arc<Self> {
-        Arc::new(Self { store, peers, clock, config, regions })
+        Arc::new(Self { store, peers, clock, config, regions, values: Default::default() })
     }
 
     fn now_ms(&self) -> i64 {

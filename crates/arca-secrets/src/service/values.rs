@@ -41,12 +41,16 @@ impl SecretsService {
         version_id: &str,
     ) -> Result<(SecretBytes, bool), SecretsError> {
         check_key_reach(caller, record)?;
-        let stored = self
-            .store
-            .get(VALUES, &value_key(&record.uid, version_id))
-            .await?
-            .ok_or(SecretsError::Internal)?;
-        let stored = StoredValue::from_bytes(&stored.value)?;
+        let key = value_key(&record.uid, version_id);
+        let stored = match self.values.get(&key) {
+            Some(stored) => stored,
+            None => {
+                let found = self.store.get(VALUES, &key).await?.ok_or(SecretsError::Internal)?;
+                let stored = std::sync::Arc::new(StoredValue::from_bytes(&found.value)?);
+                self.values.put(key, std::sync::Arc::clone(&stored));
+                stored
+            }
+        };
         let bytes = envelope::open(&self.peers, caller, &stored, &record.arn, version_id).await?;
         Ok((bytes, stored.binary))
     }
