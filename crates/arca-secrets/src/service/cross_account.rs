@@ -290,13 +290,7 @@ impl SecretsService {
                 Precondition::Version(replica.version),
             ),
         );
-        self.store.commit(writes).await.map_err(|error| match error {
-            arca_store::StoreError::Conflict { .. } => SecretsError::InvalidRequest(
-                "The replica was changed concurrently; retry the request.".into(),
-            ),
-            other => other.into(),
-        })?;
-        Ok(())
+        self.commit_replica(writes).await
     }
 
     /// Copies a primary's change to its associated cross-account replicas and records
@@ -315,6 +309,16 @@ impl SecretsService {
                     self.set_replica_link(&link.arn, caller, FAILED, Some(error.to_string())).await;
             }
             outcomes.push((link.arn.clone(), outcome.err().map(|e| e.to_string())));
+        }
+        let unchanged = outcomes.iter().all(|(arn, failure)| {
+            primary.cross_account_replicas.iter().any(|l| {
+                &l.arn == arn
+                    && l.status == if failure.is_some() { FAILED } else { IN_SYNC }
+                    && &l.status_message == failure
+            })
+        });
+        if unchanged {
+            return;
         }
         let result = self
             .update(&primary.key(), |record, _| {

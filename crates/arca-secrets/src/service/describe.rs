@@ -7,8 +7,8 @@ use super::SecretsService;
 use crate::{
     SecretsError,
     api::{
-        CrossAccountPrimary, CrossAccountReplicaEntry, ReplicationStatus, RotationRules,
-        SecretDescription, SecretIdRequest, VersionsToStages,
+        CrossAccountPrimary, CrossAccountReplicaEntry, RotationRules, SecretDescription,
+        SecretIdRequest, VersionsToStages,
     },
     record::SecretRecord,
     validate::Validator,
@@ -45,19 +45,7 @@ impl SecretsService {
             (rules.automatically_after_days.is_some() || rules.schedule_expression.is_some())
                 .then_some(rules)
         });
-        let replication: Vec<ReplicationStatus> = record
-            .replicas
-            .iter()
-            .map(|replica| ReplicationStatus {
-                region: Some(replica.region.clone()),
-                kms_key_id: Some(
-                    replica.kms_key_id.clone().unwrap_or_else(|| "alias/aws/secretsmanager".into()),
-                ),
-                status: Some(replica.status.clone()),
-                status_message: replica.status_message.clone(),
-                last_accessed_date: None,
-            })
-            .collect();
+        let replication = super::replication::statuses(record);
         SecretDescription {
             a_r_n: Some(record.arn.clone()),
             name: Some(record.name.clone()),

@@ -178,18 +178,14 @@ impl SecretsService {
         let key = secret_key(account, region, &name);
         let arn = names::new_arn(region, account, &name);
         let tags = input.tags.clone().unwrap_or_default();
-        let mut context: Vec<(&str, &str)> = Vec::new();
-        for tag in &tags {
-            if let (Some(k), Some(val)) = (&tag.key, &tag.value) {
-                context.push((k.as_str(), val.as_str()));
-            }
-        }
-        let request_tags: Vec<(String, String)> = context
+        let request_tags: Vec<(String, &str)> = tags
             .iter()
-            .map(|(k, val)| (format!("aws:RequestTag/{k}"), (*val).to_string()))
+            .filter_map(|tag| {
+                Some((format!("aws:RequestTag/{}", tag.key.as_ref()?), tag.value.as_deref()?))
+            })
             .collect();
         let request_tags: Vec<(&str, &str)> =
-            request_tags.iter().map(|(k, val)| (k.as_str(), val.as_str())).collect();
+            request_tags.iter().map(|(key, value)| (key.as_str(), *value)).collect();
         self.authorize_resource(caller, row, &arn, account, None, &[], &request_tags)?;
 
         if let Some(stored) = self.store.get(SECRETS, &key).await? {

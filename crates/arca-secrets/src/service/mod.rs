@@ -151,14 +151,11 @@ impl SecretsService {
         caller: &Caller,
         row: &Operation,
         secret_id: &Option<String>,
-        v: Validator,
+        mut v: Validator,
     ) -> Result<Loaded, SecretsError> {
-        let loaded = self.find_checked(caller, row, secret_id, v).await?;
-        if loaded.record.is_deleted() {
-            return Err(SecretsError::marked_for_deletion());
-        }
-        replication::check_not_replica(&loaded.record)?;
-        Ok(loaded)
+        validate::secret_id(&mut v, secret_id);
+        v.finish()?;
+        self.find_live(caller, secret_id.as_deref().unwrap_or_default(), row).await
     }
 
     /// [`Self::find`], refusing a secret scheduled for deletion.
@@ -239,6 +236,34 @@ impl SecretsService {
                 context: keys,
             })
             .map_err(|denied| SecretsError::AccessDenied(denied.to_string()))
+    }
+
+    /// Changes a secret's own settings (tags, resource policy): refused once it is
+    /// scheduled for deletion and on a replica in another region; the change is copied
+    /// to its replicas.
+    pub(crate) async fn update_settings<F>(
+        &self,
+        caller: &Caller,
+        row: &Operation,
+        secret_id: Option<&str>,
+        mut change: F,
+    ) -> Result<SecretRecord, SecretsError>
+    where
+        F: FnMut(&mut SecretRecord) -> Result<(), SecretsError>,
+    {
+        let loaded = self.find(caller, secret_id.unwrap_or_default(), row, &[]).await?;
+        if loaded.record.is_deleted() {
+            return Err(SecretsError::marked_for_deletion());
+        }
+        replication::check_not_region_replica(&loaded.record)?;
+        let (record, _) = self
+            .update(&loaded.record.key(), |record, _| {
+                change(record)?;
+                Ok((Vec::new(), ()))
+            })
+            .await?;
+        self.after_change(caller, &record).await;
+        Ok(record)
     }
 
     /// Rewrites the secret at `key` with `change` (which may add writes to the same

@@ -99,20 +99,13 @@ impl SecretsService {
                 "This resource policy will grant public access to the secret.".into(),
             ));
         }
-        let loaded =
-            self.find(caller, input.secret_id.as_deref().unwrap_or_default(), row, &[]).await?;
-        if loaded.record.is_deleted() {
-            return Err(SecretsError::marked_for_deletion());
-        }
-        super::replication::check_not_region_replica(&loaded.record)?;
-        let (record, _) = self
-            .update(&loaded.record.key(), |record, _| {
+        let record = self
+            .update_settings(caller, row, input.secret_id.as_deref(), |record| {
                 record.policy = Some(text.clone());
                 record.policy_name = input.policy_name.clone();
-                Ok((Vec::new(), ()))
+                Ok(())
             })
             .await?;
-        self.after_change(caller, &record).await;
         Ok(SecretNameResponse { a_r_n: Some(record.arn), name: Some(record.name) })
     }
 

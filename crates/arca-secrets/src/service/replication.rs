@@ -149,6 +149,16 @@ impl SecretsService {
             }
             outcomes.push((replica.region.clone(), outcome.err().map(|e| e.to_string())));
         }
+        let unchanged = outcomes.iter().all(|(region, failure)| {
+            primary.replicas.iter().any(|r| {
+                &r.region == region
+                    && r.status == if failure.is_some() { FAILED } else { IN_SYNC }
+                    && &r.status_message == failure
+            })
+        });
+        if unchanged {
+            return primary.clone();
+        }
         let updated = self
             .update(&primary.key(), |record, _| {
                 for (region, failure) in &outcomes {
@@ -226,6 +236,12 @@ impl SecretsService {
         copy.versions = versions;
         writes.extend(copies);
         writes.insert(0, Write::put(SECRETS, &key, copy.to_bytes()?, precondition));
+        self.commit_replica(writes).await
+    }
+
+    /// Commits a replica's copy; another change made first is reported, not retried
+    /// (the next change of the primary copies again).
+    pub(crate) async fn commit_replica(&self, writes: Vec<Write>) -> Result<(), SecretsError> {
         self.store.commit(writes).await.map_err(|error| match error {
             arca_store::StoreError::Conflict { .. } => SecretsError::InvalidRequest(
                 "The replica was changed concurrently; retry the request.".into(),

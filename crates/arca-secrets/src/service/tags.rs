@@ -3,7 +3,7 @@
 use arca_api::Operation;
 use arca_gate::Caller;
 
-use super::{SecretsService, replication::check_not_region_replica};
+use super::SecretsService;
 use crate::{
     SecretsError,
     api::{Empty, Tag, TagResourceRequest, UntagResourceRequest},
@@ -61,20 +61,12 @@ impl SecretsService {
         validate_tags(&mut v, input.tags.as_ref());
         v.finish()?;
         let new = input.tags.unwrap_or_default();
-        let loaded =
-            self.find(caller, input.secret_id.as_deref().unwrap_or_default(), row, &[]).await?;
-        if loaded.record.is_deleted() {
-            return Err(SecretsError::marked_for_deletion());
-        }
-        check_not_region_replica(&loaded.record)?;
-        let (record, _) = self
-            .update(&loaded.record.key(), |record, _| {
-                merge_tags(&mut record.tags, &new)?;
-                record.tags_set = true;
-                Ok((Vec::new(), ()))
-            })
-            .await?;
-        self.after_change(caller, &record).await;
+        self.update_settings(caller, row, input.secret_id.as_deref(), |record| {
+            merge_tags(&mut record.tags, &new)?;
+            record.tags_set = true;
+            Ok(())
+        })
+        .await?;
         Ok(Empty {})
     }
 
@@ -93,20 +85,12 @@ impl SecretsService {
         }
         v.finish()?;
         let remove = input.tag_keys.unwrap_or_default();
-        let loaded =
-            self.find(caller, input.secret_id.as_deref().unwrap_or_default(), row, &[]).await?;
-        if loaded.record.is_deleted() {
-            return Err(SecretsError::marked_for_deletion());
-        }
-        check_not_region_replica(&loaded.record)?;
-        let (record, _) = self
-            .update(&loaded.record.key(), |record, _| {
-                record.tags.retain(|t| !t.key.as_ref().is_some_and(|k| remove.contains(k)));
-                record.tags_set = true;
-                Ok((Vec::new(), ()))
-            })
-            .await?;
-        self.after_change(caller, &record).await;
+        self.update_settings(caller, row, input.secret_id.as_deref(), |record| {
+            record.tags.retain(|t| !t.key.as_ref().is_some_and(|k| remove.contains(k)));
+            record.tags_set = true;
+            Ok(())
+        })
+        .await?;
         Ok(Empty {})
     }
 }
